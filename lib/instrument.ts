@@ -1,0 +1,185 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Recorder } from './recorder.js';
+import type { HandlerExtra, McpRequest } from './recorder.js';
+import type { InstrumentHandle, InstrumentOptions } from './types.js';
+
+type Handler = (request: McpRequest, extra: HandlerExtra) => unknown;
+
+/** The parts of the SDK's `Protocol` that request dispatch goes through. Internal to the SDK, hence checked. */
+interface Dispatch {
+  _requestHandlers: Map<string, Handler>;
+  _onrequest(request: McpRequest, extra?: unknown): void;
+  _onnotification(notification: { method: string }): void;
+  _onclose(): void;
+  request(request: McpRequest, schema: unknown, options?: unknown): Promise<unknown>;
+  fallbackRequestHandler?: Handler;
+  readonly transport?: object;
+}
+
+const HANDLE = Symbol.for('mcp-observatory.handle');
+const ORIGINAL = Symbol.for('mcp-observatory.original');
+
+type Wrapped = Handler & { [ORIGINAL]?: Handler };
+
+function dispatchOf(server: McpServer | Server): Dispatch {
+  const candidate = (server as { server?: unknown }).server ?? server;
+  const dispatch = candidate as Partial<Dispatch>;
+  if (!(dispatch._requestHandlers instanceof Map) || typeof dispatch._onrequest !== 'function') {
+    throw new TypeError(
+      'instrument() expects an McpServer or a Server from @modelcontextprotocol/sdk (1.x); ' +
+        `got ${Object.prototype.toString.call(server)} without the SDK's request dispatch`,
+    );
+  }
+  return dispatch as Dispatch;
+}
+
+/** `network.transport` of the connection: stdio is a pipe, HTTP transports are TCP. */
+export function transportKind(transport: object | undefined): string {
+  switch (transport?.constructor.name) {
+    case undefined:
+      return 'unknown';
+    case 'StdioServerTransport':
+      return 'pipe';
+    case 'InMemoryTransport':
+      return 'inproc';
+    default:
+      return 'tcp';
+  }
+}
+
+/**
+ * Instrument an MCP server at request dispatch: every request (initialize, ping, tools, resources, prompts,
+ * completions, logging, tasks — and unknown methods) is timed, counted, traced and logged; notifications are counted;
+ * server-initiated requests get CLIENT spans. Handlers registered before or after this call are covered alike.
+ *
+ * Handlers run exactly once with the SDK's own `extra`; results and errors reach the client unchanged.
+ *
+ * @example
+ * const server = new McpServer({ name: 'docs', version: '1.0.0' });
+ * instrument(server);
+ */
+export function instrument(server: McpServer | Server, options: InstrumentOptions = {}): InstrumentHandle {
+  const dispatch = dispatchOf(server);
+  const existing = (dispatch as unknown as { [HANDLE]?: InstrumentHandle })[HANDLE];
+  if (existing) return existing;
+
+  const recorder = new Recorder(options);
+  let protocolVersion: string | undefined;
+  let endSession: (() => void) | undefined;
+  const transport = () => transportKind(dispatch.transport);
+
+  const onInitialized = (result: unknown, extra: HandlerExtra) => {
+    try {
+      const version = (result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+      if (typeof version === 'string') protocolVersion = version;
+      const kind = transport();
+      // Stateless HTTP has no session: each request meets a fresh server that closes right after.
+      if (!endSession && (kind !== 'tcp' || extra?.sessionId !== undefined)) endSession = recorder.sessionStarted(kind);
+    } catch {
+      recorder.dropped('metric', 'record_failed');
+    }
+  };
+
+  const wrap = (handler: Wrapped): Wrapped => {
+    if (handler[ORIGINAL]) return handler;
+    const instrumented: Wrapped = (request, extra) => {
+      let operation;
+      try {
+        operation = recorder.begin(request, extra, transport(), headerVersion(extra) ?? protocolVersion);
+      } catch {
+        recorder.dropped('metric', 'record_failed');
+        return handler(request, extra);
+      }
+      let pending: unknown;
+      try {
+        pending = operation.run(() => handler(request, extra));
+      } catch (error) {
+        operation.fail(error);
+        throw error;
+      }
+      return Promise.resolve(pending).then(
+        (result) => {
+          operation.end(result);
+          if (request.method === 'initialize') onInitialized(result, extra);
+          return result;
+        },
+        (error: unknown) => {
+          operation.fail(error);
+          throw error;
+        },
+      );
+    };
+    instrumented[ORIGINAL] = handler;
+    return instrumented;
+  };
+
+  const handlers = dispatch._requestHandlers;
+  for (const [method, handler] of handlers) Map.prototype.set.call(handlers, method, wrap(handler));
+  // Own property shadowing Map.prototype.set: handlers registered later are wrapped as they arrive.
+  Object.defineProperty(handlers, 'set', {
+    configurable: true,
+    writable: true,
+    value(method: string, handler: Handler) {
+      return Map.prototype.set.call(handlers, method, wrap(handler));
+    },
+  });
+
+  const proto = Object.getPrototypeOf(dispatch) as Dispatch;
+  const patches: Partial<Dispatch> = {
+    _onrequest(this: Dispatch, request, extra) {
+      if (!this._requestHandlers.has(request.method) && !this.fallbackRequestHandler) {
+        try {
+          recorder.methodNotFound(request, extra as HandlerExtra, transport(), protocolVersion);
+        } catch {
+          recorder.dropped('metric', 'record_failed');
+        }
+      }
+      return proto._onrequest.call(this, request, extra);
+    },
+    _onnotification(this: Dispatch, notification) {
+      try {
+        recorder.notification(notification.method);
+      } catch {
+        recorder.dropped('metric', 'record_failed');
+      }
+      return proto._onnotification.call(this, notification);
+    },
+    _onclose(this: Dispatch) {
+      try {
+        return proto._onclose.call(this);
+      } finally {
+        endSession?.();
+        endSession = undefined;
+      }
+    },
+    request(this: Dispatch, request, schema, requestOptions) {
+      return recorder.clientRequest(request, transport(), (outgoing) =>
+        proto.request.call(this, outgoing, schema, requestOptions),
+      );
+    },
+  };
+  Object.assign(dispatch, patches);
+
+  const handle: InstrumentHandle = {
+    uninstrument() {
+      if ((dispatch as unknown as { [HANDLE]?: InstrumentHandle })[HANDLE] !== handle) return;
+      for (const key of Object.keys(patches)) delete (dispatch as unknown as Record<string, unknown>)[key];
+      delete (handlers as unknown as Record<string, unknown>)['set'];
+      for (const [method, handler] of handlers) {
+        const original = (handler as Wrapped)[ORIGINAL];
+        if (original) handlers.set(method, original);
+      }
+      endSession?.();
+      endSession = undefined;
+      delete (dispatch as unknown as Record<symbol, unknown>)[HANDLE];
+    },
+  };
+  Object.defineProperty(dispatch, HANDLE, { configurable: true, value: handle });
+  return handle;
+}
+
+function headerVersion(extra: HandlerExtra | undefined): string | undefined {
+  const value = extra?.requestInfo?.headers?.['mcp-protocol-version'];
+  return Array.isArray(value) ? value[0] : value;
+}

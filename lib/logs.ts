@@ -1,0 +1,76 @@
+import { logs, SeverityNumber } from '@opentelemetry/api-logs';
+import type { Context } from '@opentelemetry/api';
+import { INSTRUMENTATION_SCOPE } from './contract.js';
+import type { LogDestination, LogOptions } from './types.js';
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+const RANK: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+const SEVERITY: Record<Level, SeverityNumber> = {
+  debug: SeverityNumber.DEBUG,
+  info: SeverityNumber.INFO,
+  warn: SeverityNumber.WARN,
+  error: SeverityNumber.ERROR,
+};
+
+/** One structured record; keys keep their insertion order in the JSON line. */
+export type LogRecord = Record<string, string | number | boolean | undefined>;
+
+export interface LogSink {
+  /** Write a request or audit record at `level`; `context` links the OTel log record to its span. */
+  write(channel: 'request' | 'audit', level: Level, msg: string, record: LogRecord, context?: Context): void;
+}
+
+const noop: LogSink = { write() {} };
+
+function lineWriter(destination: LogDestination): (line: string) => void {
+  return typeof destination === 'function' ? destination : (line) => void destination.write(`${line}\n`);
+}
+
+/**
+ * Builds the log sink once from the options, so the hot path never branches on configuration: disabled logging is a
+ * no-op object, and the OpenTelemetry bridge is only attached when asked for. `onDrop` counts lines that could not be
+ * written (a closed stream, a throwing destination) — the request is never affected.
+ */
+export function createLogSink(options: LogOptions | false | undefined, onDrop: (reason: string) => void): LogSink {
+  if (options === false) return noop;
+  const threshold = RANK[options?.level ?? 'info'];
+  if (threshold === RANK.silent) return noop;
+  const request = lineWriter(options?.destination ?? process.stderr);
+  const audit = options?.auditDestination ? lineWriter(options.auditDestination) : request;
+  const otel = options?.otel === false ? undefined : logs.getLogger(INSTRUMENTATION_SCOPE);
+
+  return {
+    write(channel, level, msg, record, context) {
+      if (RANK[level] < threshold) return;
+      const line = JSON.stringify({ time: new Date().toISOString(), level, msg, channel, ...record });
+      try {
+        (channel === 'audit' ? audit : request)(line);
+      } catch {
+        onDrop('write_failed');
+      }
+      if (otel) {
+        try {
+          otel.emit({
+            severityNumber: SEVERITY[level],
+            severityText: level.toUpperCase(),
+            body: msg,
+            attributes: { 'log.channel': channel, ...withoutUndefined(record) },
+            ...(context && { context }),
+          });
+        } catch {
+          onDrop('emit_failed');
+        }
+      }
+    },
+  };
+}
+
+function withoutUndefined(record: LogRecord): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const key in record) {
+    const value = record[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

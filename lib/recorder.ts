@@ -1,0 +1,412 @@
+import { SpanStatusCode, context } from '@opentelemetry/api';
+import type { Attributes, Context, Span } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
+import { ATTR, DEFAULT_MAX_TENANTS, JSONRPC, LABEL, isServerFault } from './contract.js';
+import { createLogSink } from './logs.js';
+import type { Level, LogRecord, LogSink } from './logs.js';
+import { defaultRegistry, metricsFor, observer } from './metrics.js';
+import type { McpMetrics, Observe } from './metrics.js';
+import { OK, errorCodeOf, errorTypeOfResult } from './outcome.js';
+import { redactedJson } from './redaction.js';
+import { TenantGuard, tenantFromAuth, withTrustedHeader } from './tenants.js';
+import type { TenantSource, ToolCapture, InstrumentOptions } from './types.js';
+import { injectMeta, startClientSpan, startServerSpan } from './tracing.js';
+import type { Meta } from './tracing.js';
+import { VERSION, sdkVersion } from './version.js';
+
+/** What the SDK hands a request handler (`RequestHandlerExtra`), reduced to what the recorder reads. */
+export interface HandlerExtra {
+  sessionId?: string | undefined;
+  authInfo?: TenantSource['authInfo'];
+  requestInfo?: { headers?: Record<string, string | string[] | undefined> } | undefined;
+}
+
+export interface McpRequest {
+  method: string;
+  id?: string | number;
+  params?: Record<string, unknown> & { _meta?: Meta };
+}
+
+const guards = new WeakMap<Registry, TenantGuard>();
+
+function guardFor(registry: Registry, max: number, metrics: McpMetrics): TenantGuard {
+  let guard = guards.get(registry);
+  if (!guard) {
+    guard = new TenantGuard(
+      max,
+      () => metrics.tenantOverflow.inc(),
+      (count) => metrics.tenantsTracked.set(count),
+    );
+    guards.set(registry, guard);
+  }
+  return guard;
+}
+
+/** The span target of a request: the tool or prompt name (low cardinality), never a resource URI. */
+function targetOf(method: string, params: McpRequest['params']): string | undefined {
+  if (method === 'tools/call' || method === 'prompts/get') {
+    const name = params?.['name'];
+    return typeof name === 'string' ? name : undefined;
+  }
+  return undefined;
+}
+
+function firstHeader(headers: Record<string, string | string[] | undefined> | undefined, key: string): string | undefined {
+  const value = headers?.[key];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Turns MCP requests into telemetry. Built once per `instrument()` call from its options; every configuration choice
+ * (tracing on or off, logging level, tenant tool metrics) is resolved here so the per-request path does not branch on
+ * it. Every method that runs after the handler is guarded: a telemetry failure is counted, never thrown.
+ */
+export class Recorder {
+  readonly metrics: McpMetrics;
+  private readonly guard: TenantGuard;
+  private readonly resolveTenant: (source: TenantSource) => string | undefined;
+  private readonly logs: LogSink;
+  private readonly capture: Record<string, ToolCapture>;
+  private readonly tracing: boolean;
+  private readonly tenantToolMetrics: boolean;
+  private readonly observeOperation: Observe;
+  private readonly observeTenantOperation: Observe;
+  private readonly observeClientOperation: Observe;
+  private readonly observeSession: Observe;
+
+  constructor(options: InstrumentOptions = {}) {
+    const registry = options.registry ?? defaultRegistry;
+    this.metrics = metricsFor(registry, options.processMetrics ?? true);
+    this.guard = guardFor(registry, options.maxTenants ?? DEFAULT_MAX_TENANTS, this.metrics);
+    const resolve = options.resolveTenant ?? tenantFromAuth;
+    this.resolveTenant = options.trustedTenantHeader ? withTrustedHeader(resolve, options.trustedTenantHeader) : resolve;
+    this.logs = createLogSink(options.logs, (reason) => this.dropped('log', reason));
+    this.capture = options.capture ?? {};
+    this.tracing = options.tracing ?? true;
+    this.tenantToolMetrics = options.tenantToolMetrics ?? false;
+    this.observeOperation = observer(this.metrics.serverOperationDuration);
+    this.observeTenantOperation = observer(this.metrics.tenantOperationDuration);
+    this.observeClientOperation = observer(this.metrics.clientOperationDuration);
+    this.observeSession = observer(this.metrics.serverSessionDuration);
+    this.metrics.buildInfo
+      .labels(
+        options.serviceName ?? process.env['OTEL_SERVICE_NAME'] ?? 'mcp-server',
+        options.serviceVersion ?? process.env['npm_package_version'] ?? '',
+        VERSION,
+        sdkVersion(),
+        process.versions.node,
+      )
+      .set(1);
+  }
+
+  /** Count telemetry that was lost. */
+  dropped(signal: 'span' | 'log' | 'metric', reason: string): void {
+    this.metrics.telemetryDropped.inc({ [LABEL.SIGNAL]: signal, [LABEL.REASON]: reason });
+  }
+
+  private tenantOf(extra: HandlerExtra | undefined): string | undefined {
+    if (!extra) return undefined;
+    try {
+      return this.resolveTenant({ authInfo: extra.authInfo, headers: extra.requestInfo?.headers, sessionId: extra.sessionId });
+    } catch {
+      this.metrics.hookErrors.inc({ [LABEL.HOOK]: 'resolveTenant' });
+      return undefined;
+    }
+  }
+
+  /** Begin a server operation for an incoming request. */
+  begin(request: McpRequest, extra: HandlerExtra | undefined, transport: string, protocolVersion?: string): Operation {
+    const method = request.method;
+    const params = request.params;
+    const target = targetOf(method, params);
+    const tenant = this.tenantOf(extra);
+    const operation = new Operation(
+      this,
+      method,
+      target,
+      transport,
+      tenant,
+      this.guard.label(tenant),
+      request.id,
+      extra,
+      params,
+    );
+    this.metrics.operationsInFlight.inc({ [LABEL.METHOD]: method });
+    if (this.tracing) {
+      const attributes: Attributes = {
+        [ATTR.MCP_METHOD_NAME]: method,
+        [ATTR.NETWORK_TRANSPORT]: transport,
+      };
+      if (request.id !== undefined) attributes[ATTR.JSONRPC_REQUEST_ID] = String(request.id);
+      if (extra?.sessionId) attributes[ATTR.MCP_SESSION_ID] = extra.sessionId;
+      if (protocolVersion) attributes[ATTR.MCP_PROTOCOL_VERSION] = protocolVersion;
+      if (target !== undefined) {
+        attributes[method === 'tools/call' ? ATTR.GEN_AI_TOOL_NAME : ATTR.GEN_AI_PROMPT_NAME] = target;
+        if (method === 'tools/call') attributes[ATTR.GEN_AI_OPERATION_NAME] = 'execute_tool';
+      }
+      const uri = params?.['uri'];
+      if (typeof uri === 'string') attributes[ATTR.MCP_RESOURCE_URI] = uri;
+      if (tenant !== undefined) attributes[ATTR.TENANT_ID] = tenant;
+      const user = enduserOf(extra);
+      if (user) attributes[ATTR.ENDUSER_ID] = user;
+      const forwarded = firstHeader(extra?.requestInfo?.headers, 'x-forwarded-for');
+      if (forwarded) attributes[ATTR.CLIENT_ADDRESS] = forwarded.split(',')[0]!.trim();
+      const capture = target !== undefined && method === 'tools/call' ? this.capture[target] : undefined;
+      if (capture?.arguments) attributes[ATTR.GEN_AI_TOOL_CALL_ARGUMENTS] = redactedJson(params?.['arguments']);
+      const { span, ctx } = startServerSpan(target === undefined ? method : `${method} ${target}`, attributes, params?._meta);
+      operation.span = span;
+      operation.ctx = ctx;
+    }
+    return operation;
+  }
+
+  /** Record a finished operation. Never throws. */
+  finish(operation: Operation, errorType: string, result: unknown): void {
+    const seconds = (performance.now() - operation.startedAt) / 1000;
+    const { method, target, span } = operation;
+    const metrics = this.metrics;
+    try {
+      metrics.operationsInFlight.dec({ [LABEL.METHOD]: method });
+      const spanContext = span?.isRecording() ? span.spanContext() : undefined;
+      this.observeOperation(
+        {
+          [LABEL.METHOD]: method,
+          [LABEL.TOOL]: method === 'tools/call' ? (target ?? '') : '',
+          [LABEL.ERROR_TYPE]: errorType,
+          [LABEL.TRANSPORT]: operation.transport,
+        },
+        seconds,
+        spanContext && { trace_id: spanContext.traceId, span_id: spanContext.spanId },
+      );
+      metrics.tenantOperations.inc({
+        [LABEL.TENANT]: operation.tenantLabel,
+        [LABEL.METHOD]: method,
+        [LABEL.ERROR_TYPE]: errorType,
+      });
+      this.observeTenantOperation({ [LABEL.TENANT]: operation.tenantLabel, [LABEL.METHOD]: method }, seconds);
+      if (this.tenantToolMetrics && method === 'tools/call') {
+        metrics.tenantToolCalls.inc({
+          [LABEL.TENANT]: operation.tenantLabel,
+          [LABEL.TOOL]: target ?? '',
+          [LABEL.ERROR_TYPE]: errorType,
+        });
+      }
+    } catch {
+      this.dropped('metric', 'record_failed');
+    }
+    const capture = target !== undefined && method === 'tools/call' ? this.capture[target] : undefined;
+    const resultJson = capture?.result && result !== undefined ? safeRedactedJson(result) : undefined;
+    if (span) {
+      try {
+        if (errorType !== OK) {
+          span.setAttribute(ATTR.ERROR_TYPE, errorType);
+          if (errorType !== 'tool_error') span.setAttribute(ATTR.RPC_RESPONSE_STATUS_CODE, errorType);
+          // Only server-owned faults mark the span as failed; a client's bad request is the server working.
+          if (isServerFault(errorType)) span.setStatus({ code: SpanStatusCode.ERROR, message: operation.errorMessage });
+        }
+        if (resultJson !== undefined) span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, resultJson);
+        span.end();
+      } catch {
+        this.dropped('span', 'record_failed');
+      }
+    }
+    this.log(operation, errorType, seconds, resultJson);
+  }
+
+  private log(operation: Operation, errorType: string, seconds: number, resultJson: string | undefined): void {
+    const { method, target, span, tenant, extra } = operation;
+    const level: Level = errorType === OK ? 'info' : isServerFault(errorType) ? 'error' : 'warn';
+    const spanContext = span?.spanContext();
+    const record: LogRecord = {
+      [ATTR.MCP_METHOD_NAME]: method,
+      [ATTR.GEN_AI_TOOL_NAME]: method === 'tools/call' ? target : undefined,
+      [ATTR.GEN_AI_PROMPT_NAME]: method === 'prompts/get' ? target : undefined,
+      duration_ms: Math.round(seconds * 1e6) / 1e3,
+      [ATTR.ERROR_TYPE]: errorType === OK ? undefined : errorType,
+      [ATTR.TENANT_ID]: tenant,
+      trace_id: spanContext?.traceId,
+      span_id: spanContext?.spanId,
+      [ATTR.MCP_SESSION_ID]: extra?.sessionId,
+      [ATTR.JSONRPC_REQUEST_ID]: operation.requestId,
+    };
+    const name = target === undefined ? method : `${method} ${target}`;
+    try {
+      this.logs.write('request', level, errorType === OK ? name : `${name} failed`, record, operation.ctx);
+      if (method === 'tools/call') {
+        const capture = target !== undefined ? this.capture[target] : undefined;
+        this.logs.write(
+          'audit',
+          'info',
+          'tool call',
+          {
+            who: enduserOf(extra) ?? extra?.authInfo?.clientId,
+            [ATTR.TENANT_ID]: tenant,
+            [ATTR.GEN_AI_TOOL_NAME]: target,
+            outcome: errorType === OK ? 'ok' : errorType,
+            duration_ms: record['duration_ms'],
+            trace_id: record['trace_id'],
+            [ATTR.MCP_SESSION_ID]: extra?.sessionId,
+            [ATTR.JSONRPC_REQUEST_ID]: operation.requestId,
+            [ATTR.GEN_AI_TOOL_CALL_ARGUMENTS]: capture?.arguments
+              ? safeRedactedJson(operation.params?.['arguments'])
+              : undefined,
+            [ATTR.GEN_AI_TOOL_CALL_RESULT]: resultJson,
+          },
+          operation.ctx,
+        );
+      }
+    } catch {
+      this.dropped('log', 'record_failed');
+    }
+  }
+
+  /** A request with no handler: the SDK answers -32601 before anything runs. */
+  methodNotFound(request: McpRequest, extra: HandlerExtra | undefined, transport: string, protocolVersion?: string) {
+    const operation = this.begin(request, extra, transport, protocolVersion);
+    operation.fail({ code: JSONRPC.METHOD_NOT_FOUND, message: 'Method not found' });
+  }
+
+  /** Count an incoming notification. */
+  notification(method: string): void {
+    this.metrics.notifications.inc({ [LABEL.METHOD]: method });
+  }
+
+  /** A session opened; returns the function that records its end. */
+  sessionStarted(transport: string): () => void {
+    const startedAt = performance.now();
+    this.metrics.sessionsActive.inc({ [LABEL.TRANSPORT]: transport });
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.metrics.sessionsActive.dec({ [LABEL.TRANSPORT]: transport });
+      this.observeSession({ [LABEL.TRANSPORT]: transport }, (performance.now() - startedAt) / 1000);
+    };
+  }
+
+  /**
+   * Time a server-initiated request (sampling/createMessage, elicitation/create, roots/list …): a CLIENT span, whose
+   * context is propagated in `params._meta`, and the client duration histogram.
+   */
+  async clientRequest<T>(
+    request: McpRequest,
+    transport: string,
+    send: (request: McpRequest) => Promise<T>,
+  ): Promise<T> {
+    const startedAt = performance.now();
+    let outgoing = request;
+    let span: Span | undefined;
+    let ctx: Context | undefined;
+    if (this.tracing) {
+      try {
+        ({ span, ctx } = startClientSpan(request.method, {
+          [ATTR.MCP_METHOD_NAME]: request.method,
+          [ATTR.NETWORK_TRANSPORT]: transport,
+        }));
+        if (span.isRecording()) {
+          const meta: Record<string, unknown> = { ...request.params?._meta };
+          injectMeta(ctx, meta);
+          outgoing = { ...request, params: { ...request.params, _meta: meta } };
+        }
+      } catch {
+        this.dropped('span', 'record_failed');
+      }
+    }
+    const done = (errorType: string, error?: unknown) => {
+      try {
+        this.observeClientOperation(
+          { [LABEL.METHOD]: request.method, [LABEL.ERROR_TYPE]: errorType, [LABEL.TRANSPORT]: transport },
+          (performance.now() - startedAt) / 1000,
+        );
+        if (span) {
+          if (errorType !== OK) {
+            span.setAttribute(ATTR.ERROR_TYPE, errorType);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error | undefined)?.message ?? '' });
+          }
+          span.end();
+        }
+      } catch {
+        this.dropped('metric', 'record_failed');
+      }
+    };
+    const run = () => send(outgoing);
+    try {
+      const result = await (ctx ? context.with(ctx, run) : run());
+      done(OK);
+      return result;
+    } catch (error) {
+      done(String(errorCodeOf(error)), error);
+      throw error;
+    }
+  }
+}
+
+function enduserOf(extra: HandlerExtra | undefined): string | undefined {
+  const claims = extra?.authInfo?.extra;
+  const user = claims?.['userId'] ?? claims?.['sub'];
+  return typeof user === 'string' ? user : undefined;
+}
+
+function safeRedactedJson(value: unknown): string | undefined {
+  try {
+    return redactedJson(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One incoming request on its way through the handler. */
+export class Operation {
+  readonly startedAt = performance.now();
+  span: Span | undefined;
+  ctx: Context | undefined;
+  errorMessage: string | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly recorder: Recorder,
+    readonly method: string,
+    readonly target: string | undefined,
+    readonly transport: string,
+    readonly tenant: string | undefined,
+    readonly tenantLabel: string,
+    readonly requestId: string | number | undefined,
+    readonly extra: HandlerExtra | undefined,
+    readonly params: McpRequest['params'],
+  ) {}
+
+  /** Run the handler inside the operation's span context, so the app's own spans nest under it. */
+  run<T>(handler: () => T): T {
+    return this.ctx ? context.with(this.ctx, handler) : handler();
+  }
+
+  /** The handler returned `result`. Never throws: the response must not depend on telemetry. */
+  end(result: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    try {
+      const errorType = errorTypeOfResult(result);
+      if (errorType !== OK) this.errorMessage = firstText(result);
+      this.recorder.finish(this, errorType, result);
+    } catch {
+      this.recorder.dropped('metric', 'record_failed');
+    }
+  }
+
+  /** The handler threw `error`. Never throws. */
+  fail(error: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    try {
+      this.errorMessage = (error as Error | undefined)?.message;
+      this.recorder.finish(this, String(errorCodeOf(error)), undefined);
+    } catch {
+      this.recorder.dropped('metric', 'record_failed');
+    }
+  }
+}
+
+function firstText(result: unknown): string | undefined {
+  const first = (result as { content?: { text?: unknown }[] }).content?.[0];
+  return typeof first?.text === 'string' ? first.text : undefined;
+}

@@ -1,0 +1,196 @@
+import { describe, expect, it, beforeEach } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Registry } from 'prom-client';
+import { instrument } from '../lib/index.js';
+import type { InstrumentOptions } from '../lib/index.js';
+import { calls, createTestServer, registerEarly, registerLate } from './fixtures/server.js';
+import type { ExtraSeen } from './fixtures/server.js';
+import { scrape, valueOf } from './fixtures/metrics.js';
+
+const DURATION = 'mcp_server_operation_duration_seconds';
+
+async function connect(server: McpServer) {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { sampling: {}, roots: { listChanged: true } } });
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  return client;
+}
+
+function setup(options: InstrumentOptions = {}) {
+  const registry = new Registry();
+  const lines: Record<string, unknown>[] = [];
+  const server = createTestServer();
+  const handle = instrument(server, {
+    registry,
+    processMetrics: false,
+    logs: { destination: (line) => lines.push(JSON.parse(line)) },
+    ...options,
+  });
+  return { registry, lines, server, handle };
+}
+
+beforeEach(() => calls.clear());
+
+describe('error semantics through the real SDK client', () => {
+  it('counts a thrown tool error and an isError result as tool_error, and invalid arguments as -32602', async () => {
+    const { registry, server } = setup();
+    const client = await connect(server);
+
+    const thrown = await client.callTool({ name: 'explode', arguments: {} });
+    expect(thrown.isError).toBe(true);
+    const refused = await client.callTool({ name: 'refuse', arguments: {} });
+    expect(refused.isError).toBe(true);
+    const invalid = await client.callTool({ name: 'echo', arguments: { text: 42 } });
+    expect(invalid.isError).toBe(true);
+    const unknown = await client.callTool({ name: 'nope', arguments: {} });
+    expect(unknown.isError).toBe(true);
+    await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
+
+    const samples = await scrape(registry);
+    const calls = (tool: string, error_type: string) =>
+      valueOf(samples, `${DURATION}_count`, { mcp_method_name: 'tools/call', gen_ai_tool_name: tool, error_type });
+    expect(calls('explode', 'tool_error')).toBe(1);
+    expect(calls('refuse', 'tool_error')).toBe(1);
+    expect(calls('echo', '-32602')).toBe(1);
+    expect(calls('nope', '-32602')).toBe(1);
+    expect(calls('echo', '')).toBe(1);
+    await client.close();
+  });
+
+  it('records JSON-RPC errors by code: unknown resources, unknown methods', async () => {
+    const { registry, server } = setup();
+    const client = await connect(server);
+    await expect(client.readResource({ uri: 'doc://missing' })).rejects.toThrow(/not found/);
+    await expect(client.request({ method: 'no/such/method' } as never, {} as never)).rejects.toThrow(/Method not found/);
+    const samples = await scrape(registry);
+    expect(valueOf(samples, `${DURATION}_count`, { mcp_method_name: 'resources/read', error_type: '-32602' })).toBe(1);
+    expect(valueOf(samples, `${DURATION}_count`, { mcp_method_name: 'no/such/method', error_type: '-32601' })).toBe(1);
+    await client.close();
+  });
+});
+
+describe('coverage of every method', () => {
+  it('times initialize, ping, lists, reads, prompts, completions and logging/setLevel', async () => {
+    const { registry, server } = setup();
+    const client = await connect(server);
+    await client.ping();
+    await client.listTools();
+    await client.listResourceTemplates();
+    await client.readResource({ uri: 'doc://42' });
+    await client.listPrompts();
+    await client.getPrompt({ name: 'summarize', arguments: { topic: 'risk' } });
+    await client.complete({ ref: { type: 'ref/prompt', name: 'summarize' }, argument: { name: 'topic', value: 'gov' } });
+    await client.setLoggingLevel('warning');
+    await client.sendRootsListChanged();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const samples = await scrape(registry);
+    for (const method of [
+      'initialize',
+      'ping',
+      'tools/list',
+      'resources/templates/list',
+      'resources/read',
+      'prompts/list',
+      'prompts/get',
+      'completion/complete',
+      'logging/setLevel',
+    ]) {
+      expect(valueOf(samples, `${DURATION}_count`, { mcp_method_name: method, error_type: '' }), method).toBe(1);
+    }
+    expect(valueOf(samples, 'mcp_server_notifications_total', { mcp_method_name: 'notifications/initialized' })).toBe(1);
+    expect(
+      valueOf(samples, 'mcp_server_notifications_total', { mcp_method_name: 'notifications/roots/list_changed' }),
+    ).toBe(1);
+    expect(valueOf(samples, 'mcp_server_operations_in_flight')).toBe(0);
+    await client.close();
+  });
+
+  it('covers tools registered before and after instrument()', async () => {
+    const registry = new Registry();
+    const server = new McpServer({ name: 't', version: '1' });
+    registerEarly(server);
+    instrument(server, { registry, processMetrics: false, logs: false });
+    registerLate(server);
+    const client = await connect(server);
+    await client.callTool({ name: 'echo', arguments: { text: 'a' } });
+    await client.callTool({ name: 'refuse', arguments: {} });
+    const samples = await scrape(registry);
+    expect(valueOf(samples, `${DURATION}_count`, { gen_ai_tool_name: 'echo' })).toBe(1);
+    expect(valueOf(samples, `${DURATION}_count`, { gen_ai_tool_name: 'refuse', error_type: 'tool_error' })).toBe(1);
+    await client.close();
+  });
+
+  it('gives server-initiated requests the client duration metric', async () => {
+    const { registry, server } = setup();
+    const client = await connect(server);
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: 'assistant',
+      content: { type: 'text', text: 'sampled' },
+      model: 'test-model',
+    }));
+    const result = await client.callTool({ name: 'ask', arguments: {} });
+    expect(JSON.stringify(result.content)).toContain('sampled');
+    const samples = await scrape(registry);
+    expect(
+      valueOf(samples, 'mcp_client_operation_duration_seconds_count', { mcp_method_name: 'sampling/createMessage' }),
+    ).toBe(1);
+    await client.close();
+  });
+});
+
+describe('transparency', () => {
+  it('runs each handler exactly once and passes the SDK extra through untouched', async () => {
+    const { server } = setup();
+    const client = await connect(server);
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    const seen = JSON.parse((result.content as { text: string }[])[0]!.text) as ExtraSeen;
+    expect(seen.hasSignal).toBe(true);
+    expect(seen.hasSendNotification).toBe(true);
+    expect(typeof seen.requestId).toBe('number');
+    await client.callTool({ name: 'echo', arguments: { text: 'x' } });
+    expect(calls.get('whoami')).toBe(1);
+    expect(calls.get('echo')).toBe(1);
+    await client.close();
+  });
+
+  it('uninstrument() restores the server: no more recording, same answers', async () => {
+    const { registry, server, handle } = setup();
+    handle.uninstrument();
+    handle.uninstrument();
+    const client = await connect(server);
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'plain' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'plain' }]);
+    const samples = await scrape(registry);
+    expect(valueOf(samples, `${DURATION}_count`)).toBe(0);
+    // and instrumenting again works
+    instrument(server, { registry, processMetrics: false, logs: false });
+    await client.callTool({ name: 'echo', arguments: { text: 'again' } });
+    expect(valueOf(await scrape(registry), `${DURATION}_count`, { gen_ai_tool_name: 'echo' })).toBe(1);
+    await client.close();
+  });
+
+  it('rejects what is not an SDK server with a clear error', () => {
+    expect(() => instrument({} as never)).toThrow(/expects an McpServer or a Server/);
+  });
+});
+
+describe('units', () => {
+  it('records a 200 ms tool as about 0.2 in the seconds histogram', async () => {
+    const { registry, server } = setup();
+    const client = await connect(server);
+    await client.callTool({ name: 'sleep', arguments: { ms: 200 } });
+    const samples = await scrape(registry);
+    const sum = valueOf(samples, `${DURATION}_sum`, { gen_ai_tool_name: 'sleep' });
+    expect(sum).toBeGreaterThanOrEqual(0.19);
+    expect(sum).toBeLessThan(1);
+    // the sample falls in the (0.2, 0.5] bucket, not below 0.2 and not in a milliseconds-sized bucket
+    expect(valueOf(samples, `${DURATION}_bucket`, { gen_ai_tool_name: 'sleep', le: '0.1' })).toBe(0);
+    expect(valueOf(samples, `${DURATION}_bucket`, { gen_ai_tool_name: 'sleep', le: '0.5' })).toBe(1);
+    await client.close();
+  });
+});
