@@ -2,9 +2,23 @@
  * mcp-observatory: golden-signal metrics, tenant-tagged traces, correlated logs and health for MCP servers built on
  * `@modelcontextprotocol/sdk`.
  */
-export { instrument } from './instrument.js';
-export type { InstrumentHandle, InstrumentOptions, LogOptions, LogDestination, TenantSource, ToolCapture } from './types.js';
+export { instrument, transportKind } from './instrument.js';
+export type {
+  InstrumentHandle,
+  InstrumentOptions,
+  LogOptions,
+  LogDestination,
+  TenantSource,
+  ToolCapture,
+} from './types.js';
 export * from './contract.js';
-export { metricsFor } from './metrics.js';
+export { defaultRegistry, metricsFor, newRegistry } from './metrics.js';
+export type { AnyRegistry, McpMetrics } from './metrics.js';
+export { metricsHandler, renderMetrics } from './metrics-handler.js';
+export type { MetricsHandler, MetricsHandlerOptions } from './metrics-handler.js';
+export { Health } from './health.js';
+export type { Check, CheckOptions, CheckResult, HealthOptions, Readiness } from './health.js';
+export { AppSignals, signals } from './signals.js';
+export type { AuthFailureReason, CircuitState } from './signals.js';
 export { redact, redactString, REDACTED } from './redaction.js';
 export { tenantFromAuth } from './tenants.js';

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RegistryContentType } from 'prom-client';
 import { METRICS } from './contract.js';
 import type { MetricDefinition } from './contract.js';
 
@@ -17,7 +18,16 @@ export type McpMetrics = {
  * The registry instruments record into unless told otherwise. It speaks OpenMetrics, the only format prom-client
  * writes exemplars in; `metricsHandler()` serves it as Prometheus text too.
  */
-export const defaultRegistry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+export const defaultRegistry = newRegistry('openmetrics');
+
+/** A prom-client registry of either content type. */
+export type AnyRegistry = Registry<RegistryContentType>;
+
+/** A new registry; prom-client's typings omit the constructor's content-type argument. */
+export function newRegistry(format: 'openmetrics' | 'prometheus' = 'openmetrics'): AnyRegistry {
+  const RegistryOf = Registry as unknown as new (contentType: RegistryContentType) => AnyRegistry;
+  return new RegistryOf(format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+}
 
 /** Trace ids attached to one observation, rendered as an OpenMetrics exemplar. */
 export type Exemplar = { trace_id: string; span_id: string } | undefined;
@@ -36,12 +46,12 @@ export function observer(histogram: Histogram<string>): Observe {
     histogram.observe({ labels, value, exemplarLabels: exemplar ?? NO_EXEMPLAR } as never);
 }
 
-function create(definition: MetricDefinition, registry: Registry, exemplars: boolean) {
+function create(definition: MetricDefinition, registry: AnyRegistry, exemplars: boolean) {
   const common = {
     name: definition.name,
     help: definition.help,
     labelNames: [...definition.labels],
-    registers: [registry],
+    registers: [registry as Registry],
   };
   switch (definition.type) {
     case 'counter':
@@ -53,13 +63,13 @@ function create(definition: MetricDefinition, registry: Registry, exemplars: boo
   }
 }
 
-const byRegistry = new WeakMap<Registry, McpMetrics>();
+const byRegistry = new WeakMap<AnyRegistry, McpMetrics>();
 
 /**
  * The catalog's metrics in `registry`, created once per registry so that every server instrumented into it (one per
  * request in stateless HTTP) shares one set of series. Histograms carry exemplars when the registry is OpenMetrics.
  */
-export function metricsFor(registry: Registry = defaultRegistry, processMetrics = true): McpMetrics {
+export function metricsFor(registry: AnyRegistry = defaultRegistry, processMetrics = true): McpMetrics {
   let metrics = byRegistry.get(registry);
   if (metrics) return metrics;
   metrics = {} as McpMetrics;
@@ -70,7 +80,7 @@ export function metricsFor(registry: Registry = defaultRegistry, processMetrics 
     (metrics as Record<string, unknown>)[key] = existing ?? create(definition, registry, exemplars);
   }
   if (processMetrics && !registry.getSingleMetric('process_cpu_seconds_total')) {
-    collectDefaultMetrics({ register: registry });
+    collectDefaultMetrics({ register: registry as Registry });
   }
   byRegistry.set(registry, metrics);
   return metrics;

@@ -1,6 +1,5 @@
 import { SpanStatusCode, context } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
-import type { Registry } from 'prom-client';
 import { ATTR, DEFAULT_MAX_TENANTS, JSONRPC, LABEL, isServerFault } from './contract.js';
 import { createLogSink } from './logs.js';
 import type { Level, LogRecord, LogSink } from './logs.js';
@@ -8,7 +7,8 @@ import { defaultRegistry, metricsFor, observer } from './metrics.js';
 import type { McpMetrics, Observe } from './metrics.js';
 import { OK, errorCodeOf, errorTypeOfResult } from './outcome.js';
 import { redactedJson } from './redaction.js';
-import { TenantGuard, tenantFromAuth, withTrustedHeader } from './tenants.js';
+import { guardFor, tenantFromAuth, withTrustedHeader } from './tenants.js';
+import type { TenantGuard } from './tenants.js';
 import type { TenantSource, ToolCapture, InstrumentOptions } from './types.js';
 import { injectMeta, startClientSpan, startServerSpan } from './tracing.js';
 import type { Meta } from './tracing.js';
@@ -25,21 +25,6 @@ export interface McpRequest {
   method: string;
   id?: string | number;
   params?: Record<string, unknown> & { _meta?: Meta };
-}
-
-const guards = new WeakMap<Registry, TenantGuard>();
-
-function guardFor(registry: Registry, max: number, metrics: McpMetrics): TenantGuard {
-  let guard = guards.get(registry);
-  if (!guard) {
-    guard = new TenantGuard(
-      max,
-      () => metrics.tenantOverflow.inc(),
-      (count) => metrics.tenantsTracked.set(count),
-    );
-    guards.set(registry, guard);
-  }
-  return guard;
 }
 
 /** The span target of a request: the tool or prompt name (low cardinality), never a resource URI. */
@@ -77,7 +62,7 @@ export class Recorder {
   constructor(options: InstrumentOptions = {}) {
     const registry = options.registry ?? defaultRegistry;
     this.metrics = metricsFor(registry, options.processMetrics ?? true);
-    this.guard = guardFor(registry, options.maxTenants ?? DEFAULT_MAX_TENANTS, this.metrics);
+    this.guard = guardFor(registry, options.maxTenants ?? DEFAULT_MAX_TENANTS);
     const resolve = options.resolveTenant ?? tenantFromAuth;
     this.resolveTenant = options.trustedTenantHeader ? withTrustedHeader(resolve, options.trustedTenantHeader) : resolve;
     this.logs = createLogSink(options.logs, (reason) => this.dropped('log', reason));

@@ -1,4 +1,6 @@
+import type { AnyRegistry } from './metrics.js';
 import { TENANT_NONE, TENANT_OVERFLOW } from './contract.js';
+import { metricsFor } from './metrics.js';
 import type { TenantSource } from './types.js';
 
 /** Default resolver: the app's auth middleware decides who the tenant is, never the client. */
@@ -50,4 +52,24 @@ export class TenantGuard {
     this.onOverflow();
     return TENANT_OVERFLOW;
   }
+}
+
+const guards = new WeakMap<AnyRegistry, TenantGuard>();
+
+/**
+ * The one guard of a registry: every server instrumented into it and every helper share the same admitted tenants,
+ * so `tenant_id` stays bounded across them. The first caller's `max` wins.
+ */
+export function guardFor(registry: AnyRegistry, max: number): TenantGuard {
+  let guard = guards.get(registry);
+  if (!guard) {
+    const metrics = metricsFor(registry, false);
+    guard = new TenantGuard(
+      max,
+      () => metrics.tenantOverflow.inc(),
+      (count) => metrics.tenantsTracked.set(count),
+    );
+    guards.set(registry, guard);
+  }
+  return guard;
 }

@@ -1,4 +1,4 @@
-import type { Registry } from 'prom-client';
+import type { AnyRegistry } from './metrics.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 
 /** What the tenant resolver sees of a request. */
@@ -42,7 +42,7 @@ export interface InstrumentOptions {
   /** `service.version` for build info. @default process.env.npm_package_version ?? '' */
   serviceVersion?: string;
   /** prom-client registry the metrics are registered in. @default the registry shared by every instrumented server */
-  registry?: Registry;
+  registry?: AnyRegistry;
   /** Collect Node.js process metrics (CPU, memory, event-loop lag, GC) into the registry. @default true */
   processMetrics?: boolean;
   /** Create spans through the global OpenTelemetry tracer provider. @default true */

@@ -1,0 +1,69 @@
+import type { AnyRegistry } from './metrics.js';
+import { AUTH_FAILURE_REASONS, CIRCUIT_STATES, DEFAULT_MAX_TENANTS, LABEL } from './contract.js';
+import { defaultRegistry, metricsFor } from './metrics.js';
+import type { McpMetrics } from './metrics.js';
+import { guardFor } from './tenants.js';
+import type { TenantGuard } from './tenants.js';
+
+export type CircuitState = (typeof CIRCUIT_STATES)[number];
+export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
+
+const REASONS: ReadonlySet<string> = new Set(AUTH_FAILURE_REASONS);
+
+/**
+ * What the app reports about its dependencies and its security edge — the signals the operations guides watch:
+ * cache hit ratio, circuit breakers, auth failures, rate limiting and tenant quotas. Recorded under the catalog's
+ * names, tenants bounded by the same cardinality guard as the request metrics.
+ */
+export class AppSignals {
+  private readonly metrics: McpMetrics;
+  private readonly guard: TenantGuard;
+
+  constructor(registry: AnyRegistry = defaultRegistry, maxTenants = DEFAULT_MAX_TENANTS) {
+    this.metrics = metricsFor(registry, false);
+    this.guard = guardFor(registry, maxTenants);
+  }
+
+  /** A cache lookup found its entry. */
+  cacheHit(cache: string): void {
+    this.metrics.cacheRequests.inc({ [LABEL.CACHE]: cache, [LABEL.RESULT]: 'hit' });
+  }
+
+  /** A cache lookup missed. */
+  cacheMiss(cache: string): void {
+    this.metrics.cacheRequests.inc({ [LABEL.CACHE]: cache, [LABEL.RESULT]: 'miss' });
+  }
+
+  /** The circuit breaker in front of `dependency` is now in `state`. */
+  circuitState(dependency: string, state: CircuitState): void {
+    if (!CIRCUIT_STATES.includes(state)) {
+      throw new RangeError(`Invalid circuit state: ${String(state)} (expected one of ${CIRCUIT_STATES.join(', ')})`);
+    }
+    for (const candidate of CIRCUIT_STATES) {
+      this.metrics.circuitBreakerState.set({ [LABEL.DEPENDENCY]: dependency, [LABEL.STATE]: candidate }, +(candidate === state));
+    }
+  }
+
+  /** A request was rejected by authentication or authorization. Unknown reasons are recorded as `other`. */
+  authFailure(reason: AuthFailureReason | string): void {
+    this.metrics.authFailures.inc({ [LABEL.REASON]: REASONS.has(reason) ? reason : 'other' });
+  }
+
+  /** A request of `tenant` was rejected by a rate limit. */
+  rateLimited(tenant: string | undefined): void {
+    this.metrics.rateLimited.inc({ [LABEL.TENANT]: this.guard.label(tenant) });
+  }
+
+  /** Share (0 to 1) of `tenant`'s `quota` still available. */
+  quotaRemaining(tenant: string, quota: string, ratio: number): void {
+    if (!(ratio >= 0 && ratio <= 1)) throw new RangeError(`Invalid quota ratio: ${ratio} (expected 0 to 1)`);
+    this.metrics.tenantQuotaRemaining.set({ [LABEL.TENANT]: this.guard.label(tenant), [LABEL.QUOTA]: quota }, ratio);
+  }
+}
+
+let shared: AppSignals | undefined;
+
+/** The helpers bound to the default registry. */
+export function signals(): AppSignals {
+  return (shared ??= new AppSignals());
+}
