@@ -1,0 +1,107 @@
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+
+/** The exporter side of OTel's span and log exporters. */
+export interface BatchExporter<T> {
+  export(items: T[], resultCallback: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}
+
+export interface ExportQueueOptions {
+  /** Items held while waiting for export; past it new items are dropped and counted. @default 2048 */
+  maxQueueSize: number;
+  /** Items per export call. @default 512 */
+  maxExportBatchSize: number;
+  /** Delay between scheduled exports, in milliseconds. @default 5000 */
+  scheduledDelayMs: number;
+  /** An export that has not answered after this long counts as failed, in milliseconds. @default 30000 */
+  exportTimeoutMs: number;
+}
+
+/**
+ * A bounded batching queue in front of an OTel exporter. It exists so that every lost item is counted: OTel's batch
+ * processors drop silently when their queue is full or an export fails, and a collector that is down must show up in
+ * `mcp_observatory_telemetry_dropped_total` rather than nowhere. Nothing here blocks or throws into the caller.
+ */
+export class ExportQueue<T> {
+  private queue: T[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private exporting: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly exporter: BatchExporter<T>,
+    private readonly options: ExportQueueOptions,
+    private readonly onDrop: (count: number, reason: 'queue_full' | 'export_failed' | 'shutdown') => void,
+  ) {}
+
+  push(item: T): void {
+    if (this.closed) {
+      this.onDrop(1, 'shutdown');
+      return;
+    }
+    if (this.queue.length >= this.options.maxQueueSize) {
+      this.onDrop(1, 'queue_full');
+      return;
+    }
+    this.queue.push(item);
+    if (this.queue.length >= this.options.maxExportBatchSize) void this.flushSome();
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flushSome();
+    }, this.options.scheduledDelayMs);
+    this.timer.unref();
+  }
+
+  /** Export one batch (after any export under way); reschedule if items remain. */
+  private flushSome(): Promise<void> {
+    const run = async () => {
+      const batch = this.queue.splice(0, this.options.maxExportBatchSize);
+      if (batch.length > 0) await this.exportBatch(batch);
+      if (this.queue.length > 0 && !this.closed) this.schedule();
+    };
+    this.exporting = (this.exporting ?? Promise.resolve()).then(run, run);
+    return this.exporting;
+  }
+
+  private exportBatch(batch: T[]): Promise<void> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timeout);
+        if (!ok) this.onDrop(batch.length, 'export_failed');
+        resolve();
+      };
+      const timeout = setTimeout(() => settle(false), this.options.exportTimeoutMs);
+      timeout.unref();
+      try {
+        this.exporter.export(batch, (result) => settle(result.code === ExportResultCode.SUCCESS));
+      } catch {
+        settle(false);
+      }
+    });
+  }
+
+  /** Export everything queued now. */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0) await this.flushSome();
+    await this.exporting;
+    await this.exporter.forceFlush?.().catch(() => undefined);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.exporter.shutdown().catch(() => undefined);
+  }
+}
