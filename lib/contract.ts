@@ -99,6 +99,13 @@ export const METRICS = {
     help: 'MCP notifications received from clients, by method.',
     labels: [LABEL.METHOD],
   }),
+  transportErrors: metric({
+    name: 'mcp_server_transport_errors_total',
+    type: 'counter',
+    unit: '{error}',
+    help: 'Errors outside any handler: unparseable (-32700) or invalid (-32600) messages, rejected HTTP requests, failed sends.',
+    labels: [LABEL.TRANSPORT, LABEL.ERROR_TYPE],
+  }),
   operationsInFlight: metric({
     name: 'mcp_server_operations_in_flight',
     type: 'gauge',

@@ -12,6 +12,7 @@ interface Dispatch {
   _onrequest(request: McpRequest, extra?: unknown): void;
   _onnotification(notification: { method: string }): void;
   _onclose(): void;
+  _onerror(error: Error): void;
   request(request: McpRequest, schema: unknown, options?: unknown): Promise<unknown>;
   fallbackRequestHandler?: Handler;
   readonly transport?: object;
@@ -144,6 +145,14 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
         recorder.dropped('metric', 'record_failed');
       }
       return proto._onnotification.call(this, notification);
+    },
+    _onerror(this: Dispatch, error) {
+      try {
+        recorder.transportError(error, transport());
+      } catch {
+        recorder.dropped('metric', 'record_failed');
+      }
+      return proto._onerror.call(this, error);
     },
     _onclose(this: Dispatch) {
       try {

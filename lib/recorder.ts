@@ -251,6 +251,17 @@ export class Recorder {
     operation.fail({ code: JSONRPC.METHOD_NOT_FOUND, message: 'Method not found' });
   }
 
+  /** Count an error the transport or protocol layer reported outside any handler. */
+  transportError(error: unknown, transport: string): void {
+    const message = (error as Error | undefined)?.message ?? '';
+    const errorType = message.startsWith('Parse error')
+      ? String(JSONRPC.PARSE_ERROR)
+      : message.startsWith('Invalid Request')
+        ? String(JSONRPC.INVALID_REQUEST)
+        : 'other';
+    this.metrics.transportErrors.inc({ [LABEL.TRANSPORT]: transport, [LABEL.ERROR_TYPE]: errorType });
+  }
+
   /** Count an incoming notification. */
   notification(method: string): void {
     this.metrics.notifications.inc({ [LABEL.METHOD]: method });
