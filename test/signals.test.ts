@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { AppSignals, redact, redactString, REDACTED } from '../lib/index.js';
+import { scrape, valueOf } from './fixtures/metrics.js';
+
+describe('dependency and security signals', () => {
+  it('records cache, breaker, auth, rate-limit and quota signals under the catalog names', async () => {
+    const registry = new Registry();
+    const signals = new AppSignals(registry, 2);
+    signals.cacheHit('search');
+    signals.cacheHit('search');
+    signals.cacheMiss('search');
+    signals.circuitState('compliance-api', 'open');
+    signals.authFailure('invalid_token');
+    signals.authFailure('made-up reason');
+    signals.rateLimited('acme');
+    signals.rateLimited('globex');
+    signals.rateLimited('initech');
+    signals.quotaRemaining('acme', 'tool_calls', 0.25);
+
+    const samples = await scrape(registry);
+    expect(valueOf(samples, 'mcp_server_cache_requests_total', { cache: 'search', result: 'hit' })).toBe(2);
+    expect(valueOf(samples, 'mcp_server_cache_requests_total', { cache: 'search', result: 'miss' })).toBe(1);
+    expect(valueOf(samples, 'mcp_server_circuit_breaker_state', { dependency: 'compliance-api', state: 'open' })).toBe(1);
+    expect(valueOf(samples, 'mcp_server_circuit_breaker_state', { dependency: 'compliance-api', state: 'closed' })).toBe(0);
+    expect(valueOf(samples, 'mcp_server_auth_failures_total', { reason: 'invalid_token' })).toBe(1);
+    expect(valueOf(samples, 'mcp_server_auth_failures_total', { reason: 'other' })).toBe(1);
+    // the cardinality guard (max 2 tenants) bounds the helpers too
+    expect(valueOf(samples, 'mcp_server_rate_limited_requests_total', { tenant_id: '__overflow__' })).toBe(1);
+    expect(valueOf(samples, 'mcp_server_tenant_quota_remaining_ratio', { tenant_id: 'acme', quota: 'tool_calls' })).toBe(0.25);
+
+    signals.circuitState('compliance-api', 'closed');
+    const after = await scrape(registry);
+    expect(valueOf(after, 'mcp_server_circuit_breaker_state', { dependency: 'compliance-api', state: 'open' })).toBe(0);
+    expect(() => signals.circuitState('x', 'melted' as never)).toThrow(/Invalid circuit state: melted/);
+    expect(() => signals.quotaRemaining('acme', 'q', 1.5)).toThrow(/Invalid quota ratio: 1.5/);
+  });
+});
+
+describe('redaction', () => {
+  it('masks secret-named keys at any depth and credential-shaped strings', () => {
+    const out = redact({
+      query: 'risk policy',
+      headers: { Authorization: 'Bearer abc.def.ghi', accept: 'json' },
+      nested: [{ password: 'hunter2', apiKey: 'x', refresh_token: 'y' }],
+      note: 'use sk-ABCDEFGHIJKLMNOPQRSTUV or ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ and AKIAABCDEFGHIJKLMNOP',
+      url: 'https://x.example/?api_key=12345&q=1',
+    }) as Record<string, unknown>;
+    expect(out['query']).toBe('risk policy');
+    expect(out['headers']).toEqual({ Authorization: REDACTED, accept: 'json' });
+    expect(out['nested']).toEqual([{ password: REDACTED, apiKey: REDACTED, refresh_token: REDACTED }]);
+    expect(out['note']).toBe(`use ${REDACTED} or ${REDACTED} and ${REDACTED}`);
+    expect(out['url']).toBe(`https://x.example/?${REDACTED}&q=1`);
+    expect(redactString('Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig')).toBe(REDACTED);
+  });
+});
