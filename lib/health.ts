@@ -61,7 +61,8 @@ export class Health {
   /** Register a dependency check that readiness depends on. */
   register(name: string, check: Check, options: CheckOptions = {}): this {
     if (!name) throw new TypeError('Invalid check name: empty string');
-    if (this.checks.some((c) => c.name === name)) throw new TypeError(`Invalid check name: ${name} is registered twice`);
+    if (this.checks.some((c) => c.name === name))
+      throw new TypeError(`Invalid check name: ${name} is registered twice`);
     this.checks.push({ name, check, timeoutMs: positive(`timeoutMs of ${name}`, options.timeoutMs ?? this.timeoutMs) });
     this.cached = undefined;
     return this;
@@ -156,6 +157,7 @@ function positive(name: string, value: number): number {
 }
 
 function nonNegative(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`Invalid ${name}: ${value} (expected a number >= 0)`);
+  if (!(Number.isFinite(value) && value >= 0))
+    throw new RangeError(`Invalid ${name}: ${value} (expected a number >= 0)`);
   return value;
 }

@@ -16,6 +16,8 @@ export { defaultRegistry, metricsFor, newRegistry } from './metrics.js';
 export type { AnyRegistry, McpMetrics } from './metrics.js';
 export { metricsHandler, renderMetrics } from './metrics-handler.js';
 export type { MetricsHandler, MetricsHandlerOptions } from './metrics-handler.js';
+export { startTelemetry, sdkRegistered } from './telemetry.js';
+export type { StartTelemetryOptions, TelemetryHandle } from './telemetry.js';
 export { Health } from './health.js';
 export type { Check, CheckOptions, CheckResult, HealthOptions, Readiness } from './health.js';
 export { AppSignals, signals } from './signals.js';

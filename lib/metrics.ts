@@ -26,7 +26,9 @@ export type AnyRegistry = Registry<RegistryContentType>;
 /** A new registry; prom-client's typings omit the constructor's content-type argument. */
 export function newRegistry(format: 'openmetrics' | 'prometheus' = 'openmetrics'): AnyRegistry {
   const RegistryOf = Registry as unknown as new (contentType: RegistryContentType) => AnyRegistry;
-  return new RegistryOf(format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+  return new RegistryOf(
+    format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE,
+  );
 }
 
 /** Trace ids attached to one observation, rendered as an OpenMetrics exemplar. */
@@ -85,4 +87,3 @@ export function metricsFor(registry: AnyRegistry = defaultRegistry, processMetri
   byRegistry.set(registry, metrics);
   return metrics;
 }
-

@@ -36,7 +36,10 @@ function targetOf(method: string, params: McpRequest['params']): string | undefi
   return undefined;
 }
 
-function firstHeader(headers: Record<string, string | string[] | undefined> | undefined, key: string): string | undefined {
+function firstHeader(
+  headers: Record<string, string | string[] | undefined> | undefined,
+  key: string,
+): string | undefined {
   const value = headers?.[key];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -64,7 +67,9 @@ export class Recorder {
     this.metrics = metricsFor(registry, options.processMetrics ?? true);
     this.guard = guardFor(registry, options.maxTenants ?? DEFAULT_MAX_TENANTS);
     const resolve = options.resolveTenant ?? tenantFromAuth;
-    this.resolveTenant = options.trustedTenantHeader ? withTrustedHeader(resolve, options.trustedTenantHeader) : resolve;
+    this.resolveTenant = options.trustedTenantHeader
+      ? withTrustedHeader(resolve, options.trustedTenantHeader)
+      : resolve;
     this.logs = createLogSink(options.logs, (reason) => this.dropped('log', reason));
     this.capture = options.capture ?? {};
     this.tracing = options.tracing ?? true;
@@ -92,7 +97,11 @@ export class Recorder {
   private tenantOf(extra: HandlerExtra | undefined): string | undefined {
     if (!extra) return undefined;
     try {
-      return this.resolveTenant({ authInfo: extra.authInfo, headers: extra.requestInfo?.headers, sessionId: extra.sessionId });
+      return this.resolveTenant({
+        authInfo: extra.authInfo,
+        headers: extra.requestInfo?.headers,
+        sessionId: extra.sessionId,
+      });
     } catch {
       this.metrics.hookErrors.inc({ [LABEL.HOOK]: 'resolveTenant' });
       return undefined;
@@ -138,7 +147,11 @@ export class Recorder {
       if (forwarded) attributes[ATTR.CLIENT_ADDRESS] = forwarded.split(',')[0]!.trim();
       const capture = target !== undefined && method === 'tools/call' ? this.capture[target] : undefined;
       if (capture?.arguments) attributes[ATTR.GEN_AI_TOOL_CALL_ARGUMENTS] = redactedJson(params?.['arguments']);
-      const { span, ctx } = startServerSpan(target === undefined ? method : `${method} ${target}`, attributes, params?._meta);
+      const { span, ctx } = startServerSpan(
+        target === undefined ? method : `${method} ${target}`,
+        attributes,
+        params?._meta,
+      );
       operation.span = span;
       operation.ctx = ctx;
     }

@@ -6,7 +6,8 @@
 
 export const REDACTED = '[REDACTED]';
 
-const SECRET_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|.*token|.*secret|.*password|passwd|credentials?|private[-_]?key)$/i;
+const SECRET_KEY =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|.*token|.*secret|.*password|passwd|credentials?|private[-_]?key)$/i;
 
 const SECRET_VALUE = new RegExp(
   [

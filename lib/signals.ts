@@ -40,7 +40,10 @@ export class AppSignals {
       throw new RangeError(`Invalid circuit state: ${String(state)} (expected one of ${CIRCUIT_STATES.join(', ')})`);
     }
     for (const candidate of CIRCUIT_STATES) {
-      this.metrics.circuitBreakerState.set({ [LABEL.DEPENDENCY]: dependency, [LABEL.STATE]: candidate }, +(candidate === state));
+      this.metrics.circuitBreakerState.set(
+        { [LABEL.DEPENDENCY]: dependency, [LABEL.STATE]: candidate },
+        +(candidate === state),
+      );
     }
   }
 

@@ -80,7 +80,11 @@ function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
   return fallback;
 }
 
-function queueOptions(env: NodeJS.ProcessEnv, prefix: 'OTEL_BSP' | 'OTEL_BLRP', overrides: Partial<ExportQueueOptions>) {
+function queueOptions(
+  env: NodeJS.ProcessEnv,
+  prefix: 'OTEL_BSP' | 'OTEL_BLRP',
+  overrides: Partial<ExportQueueOptions>,
+) {
   return {
     maxQueueSize: envNumber(env, `${prefix}_MAX_QUEUE_SIZE`, 2048),
     maxExportBatchSize: envNumber(env, `${prefix}_MAX_EXPORT_BATCH_SIZE`, 512),

@@ -37,7 +37,8 @@ export class TenantGuard {
     private readonly onOverflow: () => void,
     private readonly onAdmit: (count: number) => void,
   ) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`Invalid maxTenants: ${max} (expected an integer >= 1)`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`Invalid maxTenants: ${max} (expected an integer >= 1)`);
   }
 
   /** The label value for `tenant` (undefined means the request has no tenant). */

@@ -90,7 +90,9 @@ describe('telemetry never breaks the server it watches', () => {
       { type: 'text', text: 'ok' },
     ]);
     const samples = await scrape(local);
-    expect(valueOf(samples, 'mcp_observatory_telemetry_dropped_total', { signal: 'log', reason: 'write_failed' })).toBeGreaterThan(0);
+    expect(
+      valueOf(samples, 'mcp_observatory_telemetry_dropped_total', { signal: 'log', reason: 'write_failed' }),
+    ).toBeGreaterThan(0);
     await client.close();
   });
 

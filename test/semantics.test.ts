@@ -14,7 +14,10 @@ const DURATION = 'mcp_server_operation_duration_seconds';
 
 async function connect(server: McpServer) {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { sampling: {}, roots: { listChanged: true } } });
+  const client = new Client(
+    { name: 'test-client', version: '1.0.0' },
+    { capabilities: { sampling: {}, roots: { listChanged: true } } },
+  );
   await server.connect(serverSide);
   await client.connect(clientSide);
   return client;
@@ -65,7 +68,9 @@ describe('error semantics through the real SDK client', () => {
     const { registry, server } = setup();
     const client = await connect(server);
     await expect(client.readResource({ uri: 'doc://missing' })).rejects.toThrow(/not found/);
-    await expect(client.request({ method: 'no/such/method' } as never, {} as never)).rejects.toThrow(/Method not found/);
+    await expect(client.request({ method: 'no/such/method' } as never, {} as never)).rejects.toThrow(
+      /Method not found/,
+    );
     const samples = await scrape(registry);
     expect(valueOf(samples, `${DURATION}_count`, { mcp_method_name: 'resources/read', error_type: '-32602' })).toBe(1);
     expect(valueOf(samples, `${DURATION}_count`, { mcp_method_name: 'no/such/method', error_type: '-32601' })).toBe(1);
@@ -83,7 +88,10 @@ describe('coverage of every method', () => {
     await client.readResource({ uri: 'doc://42' });
     await client.listPrompts();
     await client.getPrompt({ name: 'summarize', arguments: { topic: 'risk' } });
-    await client.complete({ ref: { type: 'ref/prompt', name: 'summarize' }, argument: { name: 'topic', value: 'gov' } });
+    await client.complete({
+      ref: { type: 'ref/prompt', name: 'summarize' },
+      argument: { name: 'topic', value: 'gov' },
+    });
     await client.setLoggingLevel('warning');
     await client.sendRootsListChanged();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -102,7 +110,9 @@ describe('coverage of every method', () => {
     ]) {
       expect(valueOf(samples, `${DURATION}_count`, { mcp_method_name: method, error_type: '' }), method).toBe(1);
     }
-    expect(valueOf(samples, 'mcp_server_notifications_total', { mcp_method_name: 'notifications/initialized' })).toBe(1);
+    expect(valueOf(samples, 'mcp_server_notifications_total', { mcp_method_name: 'notifications/initialized' })).toBe(
+      1,
+    );
     expect(
       valueOf(samples, 'mcp_server_notifications_total', { mcp_method_name: 'notifications/roots/list_changed' }),
     ).toBe(1);

@@ -21,13 +21,19 @@ describe('dependency and security signals', () => {
     const samples = await scrape(registry);
     expect(valueOf(samples, 'mcp_server_cache_requests_total', { cache: 'search', result: 'hit' })).toBe(2);
     expect(valueOf(samples, 'mcp_server_cache_requests_total', { cache: 'search', result: 'miss' })).toBe(1);
-    expect(valueOf(samples, 'mcp_server_circuit_breaker_state', { dependency: 'compliance-api', state: 'open' })).toBe(1);
-    expect(valueOf(samples, 'mcp_server_circuit_breaker_state', { dependency: 'compliance-api', state: 'closed' })).toBe(0);
+    expect(valueOf(samples, 'mcp_server_circuit_breaker_state', { dependency: 'compliance-api', state: 'open' })).toBe(
+      1,
+    );
+    expect(
+      valueOf(samples, 'mcp_server_circuit_breaker_state', { dependency: 'compliance-api', state: 'closed' }),
+    ).toBe(0);
     expect(valueOf(samples, 'mcp_server_auth_failures_total', { reason: 'invalid_token' })).toBe(1);
     expect(valueOf(samples, 'mcp_server_auth_failures_total', { reason: 'other' })).toBe(1);
     // the cardinality guard (max 2 tenants) bounds the helpers too
     expect(valueOf(samples, 'mcp_server_rate_limited_requests_total', { tenant_id: '__overflow__' })).toBe(1);
-    expect(valueOf(samples, 'mcp_server_tenant_quota_remaining_ratio', { tenant_id: 'acme', quota: 'tool_calls' })).toBe(0.25);
+    expect(
+      valueOf(samples, 'mcp_server_tenant_quota_remaining_ratio', { tenant_id: 'acme', quota: 'tool_calls' }),
+    ).toBe(0.25);
 
     signals.circuitState('compliance-api', 'closed');
     const after = await scrape(registry);

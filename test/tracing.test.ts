@@ -166,7 +166,11 @@ describe('correlated logs', () => {
     expect(request!['duration_ms']).toEqual(expect.any(Number));
     expect(typeof request!['time']).toBe('string');
     const audit = lines.find((l) => l['channel'] === 'audit');
-    expect(audit).toMatchObject({ 'gen_ai.tool.name': 'refuse', outcome: 'tool_error', trace_id: call.spanContext().traceId });
+    expect(audit).toMatchObject({
+      'gen_ai.tool.name': 'refuse',
+      outcome: 'tool_error',
+      trace_id: call.spanContext().traceId,
+    });
     // the same records reach the OpenTelemetry log pipeline, linked to the span
     const exported = otelLogs.getFinishedLogRecords().filter((r) => r.attributes['gen_ai.tool.name'] === 'refuse');
     expect(exported.length).toBe(2);
@@ -216,7 +220,12 @@ describe('exemplars', () => {
     const openMetrics = await renderMetrics(registry, true);
     const bucket = openMetrics
       .split('\n')
-      .find((l) => l.startsWith('mcp_server_operation_duration_seconds_bucket') && l.includes('gen_ai_tool_name="echo"') && l.includes(' # {'));
+      .find(
+        (l) =>
+          l.startsWith('mcp_server_operation_duration_seconds_bucket') &&
+          l.includes('gen_ai_tool_name="echo"') &&
+          l.includes(' # {'),
+      );
     expect(bucket).toContain(`trace_id="${call.spanContext().traceId}"`);
     expect(openMetrics.trimEnd().endsWith('# EOF')).toBe(true);
     const text = await renderMetrics(registry, false);

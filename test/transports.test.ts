@@ -41,7 +41,10 @@ async function serveInstrumented(mode: Mode, options: InstrumentOptions = {}) {
 function httpClient(mode: Mode, url: URL, headers: Record<string, string> = {}) {
   const requestInit = { headers };
   return mode === 'sse'
-    ? new SSEClientTransport(url, { requestInit, eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...init?.headers, ...headers } }) } })
+    ? new SSEClientTransport(url, {
+        requestInit,
+        eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...init?.headers, ...headers } }) },
+      })
     : new StreamableHTTPClientTransport(url, { requestInit });
 }
 
@@ -62,7 +65,9 @@ describe.each(['stateful', 'stateless', 'sse'] as const)('%s HTTP with the SDK c
     expect(
       valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: 'acme', mcp_method_name: 'tools/call' }),
     ).toBe(2);
-    expect(valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: 'acme', error_type: 'tool_error' })).toBe(1);
+    expect(
+      valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: 'acme', error_type: 'tool_error' }),
+    ).toBe(1);
   });
 });
 
@@ -105,7 +110,9 @@ describe('tenants', () => {
     await client.close();
     let samples = await scrape(untrusted.registry);
     expect(valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: 'spoofed' })).toBe(0);
-    expect(valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: 'none', mcp_method_name: 'ping' })).toBe(1);
+    expect(valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: 'none', mcp_method_name: 'ping' })).toBe(
+      1,
+    );
     await fixture?.close();
 
     const trusted = await serveInstrumented('stateless', { trustedTenantHeader: 'X-Tenant-Id' });
@@ -120,9 +127,13 @@ describe('tenants', () => {
     await client.ping();
     await client.close();
     samples = await scrape(trusted.registry);
-    expect(valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: 'gateway-tenant', mcp_method_name: 'ping' })).toBe(1);
+    expect(
+      valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: 'gateway-tenant', mcp_method_name: 'ping' }),
+    ).toBe(1);
     // token-globex has no tenantId claim: the default resolver falls back to the OAuth client id
-    expect(valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: 'globex', mcp_method_name: 'ping' })).toBe(1);
+    expect(
+      valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: 'globex', mcp_method_name: 'ping' }),
+    ).toBe(1);
   });
 
   it('a throwing tenant resolver is counted and the request is served', async () => {

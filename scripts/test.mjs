@@ -1,0 +1,43 @@
+// Runs the vitest suite on this machine's Node and on Node 24, then prints one closing line with the totals.
+// A missing Node 24 is skipped loudly on a laptop and fails in CI.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const cache = process.env.MCP_OBSERVATORY_CACHE ?? join(homedir(), '.cache', 'mcp-observatory');
+const node24 = join(cache, 'node24', 'node_modules', '.bin', 'node');
+const inCi = process.env.CI === 'true';
+mkdirSync('.tmp', { recursive: true });
+
+const runs = [{ label: `node ${process.versions.node}`, node: process.execPath }];
+if (!process.versions.node.startsWith('24.')) {
+  if (existsSync(node24)) runs.push({ label: 'node 24', node: node24 });
+  else if (inCi) {
+    console.error(`test: Node 24 is missing at ${node24}; run 'npm run setup' (CI must test on Node 24)`);
+    process.exit(1);
+  } else console.warn(`\n!!! test: SKIPPING the Node 24 run: ${node24} is missing (run 'npm run setup')\n`);
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let failedRun = false;
+for (const [index, run] of runs.entries()) {
+  const report = `.tmp/vitest-${index}.json`;
+  console.log(`\n=== vitest on ${run.label} ===`);
+  const result = spawnSync(
+    run.node,
+    ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    { stdio: 'inherit', env: { ...process.env, PATH: `${join(run.node, '..')}:${process.env.PATH}` } },
+  );
+  if (result.status !== 0) failedRun = true;
+  if (!existsSync(report)) {
+    failedRun = true;
+    continue;
+  }
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  totals.passed += json.numPassedTests;
+  totals.failed += json.numFailedTests;
+  totals.skipped += json.numPendingTests + json.numTodoTests;
+}
+console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedRun || totals.failed > 0 || totals.passed === 0 ? 1 : 0);
