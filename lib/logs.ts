@@ -13,7 +13,7 @@ const SEVERITY: Record<Level, SeverityNumber> = {
   error: SeverityNumber.ERROR,
 };
 
-/** One structured record; keys keep their insertion order in the JSON line. */
+/** One structured record; keys keep their insertion order in the JSON line. Keys are JSON-safe constants. */
 export type LogRecord = Record<string, string | number | boolean | undefined>;
 
 export interface LogSink {
@@ -43,7 +43,12 @@ export function createLogSink(options: LogOptions | false | undefined, onDrop: (
   return {
     write(channel, level, msg, record, context) {
       if (RANK[level] < threshold) return;
-      const line = JSON.stringify({ time: new Date().toISOString(), level, msg, channel, ...record });
+      let line = `{"time":"${isoNow()}","level":"${level}","msg":${JSON.stringify(msg)},"channel":"${channel}"`;
+      for (const key in record) {
+        const value = record[key];
+        if (value !== undefined) line += `,"${key}":${typeof value === 'string' ? JSON.stringify(value) : value}`;
+      }
+      line += '}';
       try {
         (channel === 'audit' ? audit : request)(line);
       } catch {
@@ -64,6 +69,19 @@ export function createLogSink(options: LogOptions | false | undefined, onDrop: (
       }
     },
   };
+}
+
+let lastMs = 0;
+let lastIso = '';
+
+/** The ISO timestamp, formatted at most once per millisecond: `toISOString` costs more than the rest of a line. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }
 
 function withoutUndefined(record: LogRecord): Record<string, string | number | boolean> {
