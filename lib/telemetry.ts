@@ -66,7 +66,10 @@ class CountingLogProcessor implements LogRecordProcessor {
 
 /** True when the app (or another library) already registered an OpenTelemetry SDK. */
 export function sdkRegistered(): boolean {
-  const tracing = !(trace.getTracerProvider() instanceof ProxyTracerProvider);
+  // The API registers a proxy whose delegate is the app's provider, or a no-op one when nothing was registered.
+  const provider = trace.getTracerProvider();
+  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
+  const tracing = delegate.constructor.name !== 'NoopTracerProvider';
   const logging = logs.getLoggerProvider().constructor.name !== 'ProxyLoggerProvider';
   return tracing || logging;
 }
