@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import { Registry } from 'prom-client';
 import { instrument } from '../lib/index.js';
 import type { InstrumentOptions } from '../lib/index.js';
@@ -200,6 +201,28 @@ describe('units', () => {
     // 200 would mean milliseconds in a seconds histogram; the bound is loose on purpose (a busy machine is slow)
     expect(sum).toBeLessThan(10);
     expect(valueOf(samples, `${DURATION}_bucket`, { gen_ai_tool_name: 'sleep', le: '0.1' })).toBe(0);
+    await client.close();
+  });
+});
+
+describe('tasks', () => {
+  it('times tasks/list and tasks/get like every other method', async () => {
+    const registry = new Registry();
+    const server = new McpServer(
+      { name: 'tasks', version: '1' },
+      {
+        capabilities: { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } },
+        taskStore: new InMemoryTaskStore(),
+      },
+    );
+    registerEarly(server);
+    instrument(server, { registry, processMetrics: false, logs: false });
+    const client = await connect(server);
+    await client.experimental.tasks.listTasks();
+    await expect(client.experimental.tasks.getTask('no-such-task')).rejects.toThrow();
+    const samples = await scrape(registry);
+    expect(valueOf(samples, `${DURATION}_count`, { mcp_method_name: 'tasks/list', error_type: '' })).toBe(1);
+    expect(valueOf(samples, `${DURATION}_count`, { mcp_method_name: 'tasks/get', error_type: '-32602' })).toBe(1);
     await client.close();
   });
 });
