@@ -17,32 +17,35 @@ const SEVERITY: Record<Level, SeverityNumber> = {
 export type LogRecord = Record<string, string | number | boolean | undefined>;
 
 export interface LogSink {
+  /** Whether request lines at `level` are written (audit lines always are). */
+  enabled(level: Level): boolean;
   /** Write a request or audit record at `level`; `context` links the OTel log record to its span. */
   write(channel: 'request' | 'audit', level: Level, msg: string, record: LogRecord, context?: Context): void;
 }
-
-const noop: LogSink = { write() {} };
 
 function lineWriter(destination: LogDestination): (line: string) => void {
   return typeof destination === 'function' ? destination : (line) => void destination.write(`${line}\n`);
 }
 
 /**
- * Builds the log sink once from the options, so the hot path never branches on configuration: disabled logging is a
- * no-op object, and the OpenTelemetry bridge is only attached when asked for. `onDrop` counts lines that could not be
- * written (a closed stream, a throwing destination) — the request is never affected.
+ * Builds the log sink once from the options; undefined when logging is off, so the recorder can bind a no-op instead.
+ * The audit channel ignores the level: an audit trail with holes is no audit trail. `onDrop` counts lines that could
+ * not be written (a closed stream, a throwing destination) — the request is never affected.
  */
-export function createLogSink(options: LogOptions | false | undefined, onDrop: (reason: string) => void): LogSink {
-  if (options === false) return noop;
+export function createLogSink(
+  options: LogOptions | false | undefined,
+  onDrop: (reason: string) => void,
+): LogSink | undefined {
+  if (options === false) return undefined;
   const threshold = RANK[options?.level ?? 'info'];
-  if (threshold === RANK.silent) return noop;
+  if (threshold === RANK.silent) return undefined;
   const request = lineWriter(options?.destination ?? process.stderr);
   const audit = options?.auditDestination ? lineWriter(options.auditDestination) : request;
   const otel = options?.otel === false ? undefined : logs.getLogger(INSTRUMENTATION_SCOPE);
 
   return {
+    enabled: (level) => RANK[level] >= threshold,
     write(channel, level, msg, record, context) {
-      if (RANK[level] < threshold) return;
       let line = `{"time":"${isoNow()}","level":"${level}","msg":${JSON.stringify(msg)},"channel":"${channel}"`;
       for (const key in record) {
         const value = record[key];

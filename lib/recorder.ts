@@ -53,10 +53,13 @@ export class Recorder {
   readonly metrics: McpMetrics;
   private readonly guard: TenantGuard;
   private readonly resolveTenant: (source: TenantSource) => string | undefined;
-  private readonly logs: LogSink;
-  private readonly capture: Record<string, ToolCapture>;
+  /** Per-tool capture settings; a Map, so a tool named `constructor` cannot reach Object.prototype. */
+  private readonly capture: Map<string, ToolCapture>;
+  /** Variants bound once from the options (tracing on or off, logs on or off, tenant tool metrics on or off). */
   private readonly tracing: boolean;
-  private readonly tenantToolMetrics: boolean;
+  private readonly startSpan: (operation: Operation, request: McpRequest, protocolVersion: string | undefined) => void;
+  private readonly countTenantTool: (operation: Operation, errorType: string) => void;
+  private readonly log: (operation: Operation, errorType: string, seconds: number, result: string | undefined) => void;
   private readonly observeOperation: Observe;
   private readonly observeTenantOperation: Observe;
   private readonly observeClientOperation: Observe;
@@ -70,10 +73,19 @@ export class Recorder {
     this.resolveTenant = options.trustedTenantHeader
       ? withTrustedHeader(resolve, options.trustedTenantHeader)
       : resolve;
-    this.logs = createLogSink(options.logs, (reason) => this.dropped('log', reason));
-    this.capture = options.capture ?? {};
+    this.capture = new Map(Object.entries(options.capture ?? {}));
+    const logs = createLogSink(options.logs, (reason) => this.dropped('log', reason));
+    this.log = logs ? (...args) => this.writeLogs(logs, ...args) : noop;
     this.tracing = options.tracing ?? true;
-    this.tenantToolMetrics = options.tenantToolMetrics ?? false;
+    this.startSpan = this.tracing ? (...args) => this.startServerSpan(...args) : noop;
+    this.countTenantTool = options.tenantToolMetrics
+      ? (operation, errorType) =>
+          this.metrics.tenantToolCalls.inc({
+            [LABEL.TENANT]: operation.tenantLabel,
+            [LABEL.TOOL]: operation.target ?? '',
+            [LABEL.ERROR_TYPE]: errorType,
+          })
+      : noop;
     this.observeOperation = observer(this.metrics.serverOperationDuration);
     this.observeTenantOperation = observer(this.metrics.tenantOperationDuration);
     this.observeClientOperation = observer(this.metrics.clientOperationDuration);
@@ -126,36 +138,47 @@ export class Recorder {
       params,
     );
     this.metrics.operationsInFlight.inc({ [LABEL.METHOD]: method });
-    if (this.tracing) {
-      const attributes: Attributes = {
-        [ATTR.MCP_METHOD_NAME]: method,
-        [ATTR.NETWORK_TRANSPORT]: transport,
-      };
-      if (request.id !== undefined) attributes[ATTR.JSONRPC_REQUEST_ID] = String(request.id);
-      if (extra?.sessionId) attributes[ATTR.MCP_SESSION_ID] = extra.sessionId;
-      if (protocolVersion) attributes[ATTR.MCP_PROTOCOL_VERSION] = protocolVersion;
-      if (target !== undefined) {
-        attributes[method === 'tools/call' ? ATTR.GEN_AI_TOOL_NAME : ATTR.GEN_AI_PROMPT_NAME] = target;
-        if (method === 'tools/call') attributes[ATTR.GEN_AI_OPERATION_NAME] = 'execute_tool';
-      }
-      const uri = params?.['uri'];
-      if (typeof uri === 'string') attributes[ATTR.MCP_RESOURCE_URI] = uri;
-      if (tenant !== undefined) attributes[ATTR.TENANT_ID] = tenant;
-      const user = enduserOf(extra);
-      if (user) attributes[ATTR.ENDUSER_ID] = user;
-      const forwarded = firstHeader(extra?.requestInfo?.headers, 'x-forwarded-for');
-      if (forwarded) attributes[ATTR.CLIENT_ADDRESS] = forwarded.split(',')[0]!.trim();
-      const capture = target !== undefined && method === 'tools/call' ? this.capture[target] : undefined;
-      if (capture?.arguments) attributes[ATTR.GEN_AI_TOOL_CALL_ARGUMENTS] = redactedJson(params?.['arguments']);
-      const { span, ctx } = startServerSpan(
-        target === undefined ? method : `${method} ${target}`,
-        attributes,
-        params?._meta,
-      );
-      operation.span = span;
-      operation.ctx = ctx;
-    }
+    this.startSpan(operation, request, protocolVersion);
     return operation;
+  }
+
+  private startServerSpan(operation: Operation, request: McpRequest, protocolVersion: string | undefined): void {
+    const { method, target, tenant, extra, params } = operation;
+    const attributes: Attributes = {
+      [ATTR.MCP_METHOD_NAME]: method,
+      [ATTR.NETWORK_TRANSPORT]: operation.transport,
+    };
+    if (request.id !== undefined) attributes[ATTR.JSONRPC_REQUEST_ID] = String(request.id);
+    if (extra?.sessionId) attributes[ATTR.MCP_SESSION_ID] = extra.sessionId;
+    if (protocolVersion) attributes[ATTR.MCP_PROTOCOL_VERSION] = protocolVersion;
+    if (target !== undefined) {
+      attributes[method === 'tools/call' ? ATTR.GEN_AI_TOOL_NAME : ATTR.GEN_AI_PROMPT_NAME] = target;
+      if (method === 'tools/call') attributes[ATTR.GEN_AI_OPERATION_NAME] = 'execute_tool';
+    }
+    const uri = params?.['uri'];
+    if (typeof uri === 'string') attributes[ATTR.MCP_RESOURCE_URI] = uri;
+    if (tenant !== undefined) attributes[ATTR.TENANT_ID] = tenant;
+    const user = enduserOf(extra);
+    if (user) attributes[ATTR.ENDUSER_ID] = user;
+    const forwarded = firstHeader(extra?.requestInfo?.headers, 'x-forwarded-for');
+    if (forwarded) attributes[ATTR.CLIENT_ADDRESS] = forwarded.split(',')[0]!.trim();
+    if (this.captureOf(operation)?.arguments) {
+      attributes[ATTR.GEN_AI_TOOL_CALL_ARGUMENTS] = redactedJson(params?.['arguments']);
+    }
+    const { span, ctx } = startServerSpan(
+      target === undefined ? method : `${method} ${target}`,
+      attributes,
+      params?._meta,
+    );
+    operation.span = span;
+    operation.ctx = ctx;
+  }
+
+  /** Capture settings of a tool call, if the app opted in for that tool. */
+  private captureOf(operation: Operation): ToolCapture | undefined {
+    return operation.method === 'tools/call' && operation.target !== undefined
+      ? this.capture.get(operation.target)
+      : undefined;
   }
 
   /** Record a finished operation. Never throws. */
@@ -182,18 +205,11 @@ export class Recorder {
         [LABEL.ERROR_TYPE]: errorType,
       });
       this.observeTenantOperation({ [LABEL.TENANT]: operation.tenantLabel, [LABEL.METHOD]: method }, seconds);
-      if (this.tenantToolMetrics && method === 'tools/call') {
-        metrics.tenantToolCalls.inc({
-          [LABEL.TENANT]: operation.tenantLabel,
-          [LABEL.TOOL]: target ?? '',
-          [LABEL.ERROR_TYPE]: errorType,
-        });
-      }
+      if (method === 'tools/call') this.countTenantTool(operation, errorType);
     } catch {
       this.dropped('metric', 'record_failed');
     }
-    const capture = target !== undefined && method === 'tools/call' ? this.capture[target] : undefined;
-    const resultJson = capture?.result && result !== undefined ? safeRedactedJson(result) : undefined;
+    const resultJson = this.captureOf(operation)?.result && result !== undefined ? safeRedactedJson(result) : undefined;
     if (span) {
       try {
         if (errorType !== OK) {
@@ -211,9 +227,17 @@ export class Recorder {
     this.log(operation, errorType, seconds, resultJson);
   }
 
-  private log(operation: Operation, errorType: string, seconds: number, resultJson: string | undefined): void {
+  private writeLogs(
+    logs: LogSink,
+    operation: Operation,
+    errorType: string,
+    seconds: number,
+    resultJson: string | undefined,
+  ): void {
     const { method, target, span, tenant, extra } = operation;
     const level: Level = errorType === OK ? 'info' : isServerFault(errorType) ? 'error' : 'warn';
+    const audit = method === 'tools/call';
+    if (!audit && !logs.enabled(level)) return;
     const spanContext = span?.spanContext();
     const record: LogRecord = {
       [ATTR.MCP_METHOD_NAME]: method,
@@ -229,10 +253,12 @@ export class Recorder {
     };
     const name = target === undefined ? method : `${method} ${target}`;
     try {
-      this.logs.write('request', level, errorType === OK ? name : `${name} failed`, record, operation.ctx);
-      if (method === 'tools/call') {
-        const capture = target !== undefined ? this.capture[target] : undefined;
-        this.logs.write(
+      if (logs.enabled(level)) {
+        logs.write('request', level, errorType === OK ? name : `${name} failed`, record, operation.ctx);
+      }
+      if (audit) {
+        const capture = this.captureOf(operation);
+        logs.write(
           'audit',
           'info',
           'tool call',
@@ -349,6 +375,8 @@ export class Recorder {
     }
   }
 }
+
+function noop(): void {}
 
 function enduserOf(extra: HandlerExtra | undefined): string | undefined {
   const claims = extra?.authInfo?.extra;

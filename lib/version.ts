@@ -21,12 +21,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** This package's version (read from source or from dist, wherever the module runs from). */
 export const VERSION = packageJsonAbove(here, 'mcp-observatory')?.version ?? '0.0.0';
 
-/** The version of the MCP SDK that this process resolves, for build info. */
+let sdk: string | undefined;
+
+/** The version of the MCP SDK that this process resolves, for build info; read from disk once. */
 export function sdkVersion(): string {
-  try {
-    const entry = createRequire(import.meta.url).resolve('@modelcontextprotocol/sdk/server/index.js');
-    return packageJsonAbove(dirname(entry), '@modelcontextprotocol/sdk')?.version ?? 'unknown';
-  } catch {
-    return 'unknown';
+  if (sdk === undefined) {
+    try {
+      const entry = createRequire(import.meta.url).resolve('@modelcontextprotocol/sdk/server/index.js');
+      sdk = packageJsonAbove(dirname(entry), '@modelcontextprotocol/sdk')?.version ?? 'unknown';
+    } catch {
+      sdk = 'unknown';
+    }
   }
+  return sdk;
 }

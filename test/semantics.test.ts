@@ -226,3 +226,16 @@ describe('tasks', () => {
     await client.close();
   });
 });
+
+describe('log levels', () => {
+  it('filters request lines by level but never the audit channel', async () => {
+    const { server, lines } = setup({ logs: { level: 'warn', otel: false } });
+    const client = await connect(server);
+    await client.callTool({ name: 'echo', arguments: { text: 'quiet' } });
+    await client.callTool({ name: 'echo', arguments: { text: 3 } });
+    const requests = lines.filter((l) => l['channel'] === 'request');
+    expect(requests.map((l) => [l['level'], l['error.type']])).toEqual([['warn', '-32602']]);
+    expect(lines.filter((l) => l['channel'] === 'audit').map((l) => l['outcome'])).toEqual(['ok', '-32602']);
+    await client.close();
+  });
+});
