@@ -31,8 +31,8 @@ function setup(options: InstrumentOptions = {}) {
   const handle = instrument(server, {
     registry,
     processMetrics: false,
-    logs: { destination: (line) => lines.push(JSON.parse(line)) },
     ...options,
+    logs: { destination: (line) => lines.push(JSON.parse(line)), ...options.logs },
   });
   return { registry, lines, server, handle };
 }
