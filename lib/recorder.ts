@@ -1,4 +1,4 @@
-import { SpanStatusCode, context } from '@opentelemetry/api';
+import { SpanStatusCode, context, isSpanContextValid } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { ATTR, DEFAULT_MAX_TENANTS, JSONRPC, LABEL, isServerFault } from './contract.js';
 import { createLogSink } from './logs.js';
@@ -238,7 +238,8 @@ export class Recorder {
     const level: Level = errorType === OK ? 'info' : isServerFault(errorType) ? 'error' : 'warn';
     const audit = method === 'tools/call';
     if (!audit && !logs.enabled(level)) return;
-    const spanContext = span?.spanContext();
+    // A span of no registered SDK has an all-zero context: leave the ids out rather than log zeros.
+    const spanContext = span && isSpanContextValid(span.spanContext()) ? span.spanContext() : undefined;
     const record: LogRecord = {
       [ATTR.MCP_METHOD_NAME]: method,
       [ATTR.GEN_AI_TOOL_NAME]: method === 'tools/call' ? target : undefined,

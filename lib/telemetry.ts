@@ -133,14 +133,24 @@ export function startTelemetry(options: StartTelemetryOptions = {}): TelemetryHa
     onDrop('log'),
   );
   const serviceName = options.serviceName ?? env['OTEL_SERVICE_NAME'];
-  const sdk = new NodeSDK({
-    ...(serviceName && { serviceName }),
-    spanProcessors: tracesOn ? [new CountingSpanProcessor(spanQueue)] : [],
-    logRecordProcessors: logsOn ? [new CountingLogProcessor(logQueue)] : [],
-    metricReaders: [],
-    instrumentations: [],
-  });
-  sdk.start();
+  // The Node SDK installs a console diagnostics logger when it sees OTEL_LOG_LEVEL, and console.info/debug write to
+  // stdout: the protocol channel of a stdio server. Hide the variable from it; diagnostics are the app's to route
+  // (mcp-observatory/register sends them to stderr).
+  const logLevel = process.env['OTEL_LOG_LEVEL'];
+  delete process.env['OTEL_LOG_LEVEL'];
+  let sdk: NodeSDK;
+  try {
+    sdk = new NodeSDK({
+      ...(serviceName && { serviceName }),
+      spanProcessors: tracesOn ? [new CountingSpanProcessor(spanQueue)] : [],
+      logRecordProcessors: logsOn ? [new CountingLogProcessor(logQueue)] : [],
+      metricReaders: [],
+      instrumentations: [],
+    });
+    sdk.start();
+  } finally {
+    if (logLevel !== undefined) process.env['OTEL_LOG_LEVEL'] = logLevel;
+  }
 
   let stopped: Promise<void> | undefined;
   return {

@@ -235,6 +235,8 @@ describe('log levels', () => {
     await client.callTool({ name: 'echo', arguments: { text: 3 } });
     const requests = lines.filter((l) => l['channel'] === 'request');
     expect(requests.map((l) => [l['level'], l['error.type']])).toEqual([['warn', '-32602']]);
+    // no OpenTelemetry SDK in this file: no all-zero trace ids either
+    expect(requests[0]).not.toHaveProperty('trace_id');
     expect(lines.filter((l) => l['channel'] === 'audit').map((l) => l['outcome'])).toEqual(['ok', '-32602']);
     await client.close();
   });

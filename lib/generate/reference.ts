@@ -6,7 +6,8 @@ import { ATTR, DURATION_BUCKETS_SECONDS, METRICS, PROCESS_METRICS } from '../con
  */
 export function telemetryReference(): string {
   const rows = Object.values(METRICS).map(
-    (m) => `| \`${m.name}\` | ${m.type} | \`${m.unit}\` | ${m.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${m.help} |`,
+    (m) =>
+      `| \`${m.name}\` | ${m.type} | \`${m.unit}\` | ${m.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${m.help} |`,
   );
   return [
     '| metric | type | unit | labels | meaning |',
