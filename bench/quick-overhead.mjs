@@ -11,7 +11,11 @@ import { instrument, newRegistry, startTelemetry } from '../dist/lib/index.js';
 const perRound = Number(process.argv[2] ?? 5000);
 const rounds = Number(process.argv[3] ?? 5);
 const spans = new InMemorySpanExporter();
-startTelemetry({ spanExporter: spans, logExporter: { export: (_, cb) => cb({ code: 0 }), shutdown: async () => {} }, env: {} });
+startTelemetry({
+  spanExporter: spans,
+  logExporter: { export: (_, cb) => cb({ code: 0 }), shutdown: async () => {} },
+  env: {},
+});
 
 const variants = {
   plain: () => undefined,
@@ -52,6 +56,8 @@ const plain = median(results.plain);
 console.log(`node ${process.versions.node}, ${perRound} requests x ${rounds} rounds (median), CPU us per request`);
 for (const [variant, xs] of Object.entries(results)) {
   const m = median(xs);
-  console.log(`${variant.padEnd(26)} ${m.toFixed(1).padStart(7)} us   +${(m - plain).toFixed(1)} us   ${(plain / m).toFixed(3)}x plain throughput-equivalent`);
+  console.log(
+    `${variant.padEnd(26)} ${m.toFixed(1).padStart(7)} us   +${(m - plain).toFixed(1)} us   ${(plain / m).toFixed(3)}x plain throughput-equivalent`,
+  );
 }
 process.exit(0);
