@@ -239,6 +239,22 @@ export const PROCESS_METRICS = {
   version: 'nodejs_version_info',
 } as const;
 
+/**
+ * Label value of a method or tool the server does not know (OpenTelemetry's convention for unknown HTTP methods).
+ * Method and tool names arrive from clients: labelling them as sent would let any client explode the series count.
+ */
+export const OTHER = '_OTHER';
+/** Distinct tool label values kept for a low-level `Server`, whose tools the library cannot list. */
+export const DEFAULT_MAX_TOOLS = 500;
+/** Client-to-server notifications of the MCP specification, counted by name even when the app handles none. */
+export const SPEC_NOTIFICATIONS: readonly string[] = [
+  'notifications/initialized',
+  'notifications/cancelled',
+  'notifications/progress',
+  'notifications/roots/list_changed',
+  'notifications/tasks/status',
+];
+
 /** Label value for tenants folded by the cardinality guard. */
 export const TENANT_OVERFLOW = '__overflow__';
 /** Label value when a request carries no tenant (no auth, no trusted header). */

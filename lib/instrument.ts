@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { OTHER, SPEC_NOTIFICATIONS } from './contract.js';
 import { Recorder } from './recorder.js';
 import type { HandlerExtra, McpRequest } from './recorder.js';
 import type { InstrumentHandle, InstrumentOptions } from './types.js';
@@ -11,6 +12,7 @@ interface Dispatch {
   _requestHandlers: Map<string, Handler>;
   _onrequest(request: McpRequest, extra?: unknown): void;
   _onnotification(notification: { method: string }): void;
+  _notificationHandlers: Map<string, unknown>;
   _onclose(): void;
   _onerror(error: Error): void;
   request(request: McpRequest, schema: unknown, options?: unknown): Promise<unknown>;
@@ -65,7 +67,12 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
   const existing = (dispatch as unknown as { [HANDLE]?: InstrumentHandle })[HANDLE];
   if (existing) return existing;
 
-  const recorder = new Recorder(options);
+  // McpServer knows its tools; a tool label is kept only for a registered tool. A low-level Server is guarded instead.
+  const registered = (server as { _registeredTools?: Record<string, unknown> })._registeredTools;
+  const recorder = new Recorder(
+    options,
+    registered && ((name: string) => Object.prototype.hasOwnProperty.call(registered, name)),
+  );
   let protocolVersion: string | undefined;
   let endSession: (() => void) | undefined;
   const transport = () => transportKind(dispatch.transport);
@@ -140,7 +147,9 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
     },
     _onnotification(this: Dispatch, notification) {
       try {
-        recorder.notification(notification.method);
+        const method = notification.method;
+        const known = SPEC_NOTIFICATIONS.includes(method) || this._notificationHandlers.has(method);
+        recorder.notification(known ? method : OTHER);
       } catch {
         recorder.dropped('metric', 'record_failed');
       }

@@ -1,13 +1,13 @@
 import { SpanStatusCode, context, isSpanContextValid } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
-import { ATTR, DEFAULT_MAX_TENANTS, JSONRPC, LABEL, isServerFault } from './contract.js';
+import { ATTR, DEFAULT_MAX_TENANTS, JSONRPC, LABEL, OTHER, isServerFault } from './contract.js';
 import { createLogSink } from './logs.js';
 import type { Level, LogRecord, LogSink } from './logs.js';
 import { defaultRegistry, metricsFor, observer } from './metrics.js';
 import type { McpMetrics, Observe } from './metrics.js';
 import { OK, errorCodeOf, errorTypeOfResult } from './outcome.js';
 import { redactedJson } from './redaction.js';
-import { guardFor, tenantFromAuth, withTrustedHeader } from './tenants.js';
+import { guardFor, tenantFromAuth, toolGuardFor, withTrustedHeader } from './tenants.js';
 import type { TenantGuard } from './tenants.js';
 import type { TenantSource, ToolCapture, InstrumentOptions } from './types.js';
 import { injectMeta, startClientSpan, startServerSpan } from './tracing.js';
@@ -52,6 +52,8 @@ function firstHeader(
 export class Recorder {
   readonly metrics: McpMetrics;
   private readonly guard: TenantGuard;
+  /** The `gen_ai_tool_name` label of a tool name sent by a client: bounded, never as sent. */
+  private readonly toolLabel: (name: string) => string;
   private readonly resolveTenant: (source: TenantSource) => string | undefined;
   /** Per-tool capture settings; a Map, so a tool named `constructor` cannot reach Object.prototype. */
   private readonly capture: Map<string, ToolCapture>;
@@ -65,10 +67,20 @@ export class Recorder {
   private readonly observeClientOperation: Observe;
   private readonly observeSession: Observe;
 
-  constructor(options: InstrumentOptions = {}) {
+  /**
+   * @param knownTool tells whether the server registered a tool of that name (McpServer can tell; a low-level Server
+   *   cannot, and its tool names are bounded by a first-come guard instead)
+   */
+  constructor(options: InstrumentOptions = {}, knownTool?: (name: string) => boolean) {
     const registry = options.registry ?? defaultRegistry;
     this.metrics = metricsFor(registry, options.processMetrics ?? true);
     this.guard = guardFor(registry, options.maxTenants ?? DEFAULT_MAX_TENANTS);
+    if (knownTool) {
+      this.toolLabel = (name) => (knownTool(name) ? name : OTHER);
+    } else {
+      const tools = toolGuardFor(registry);
+      this.toolLabel = (name) => tools.label(name);
+    }
     const resolve = options.resolveTenant ?? tenantFromAuth;
     this.resolveTenant = options.trustedTenantHeader
       ? withTrustedHeader(resolve, options.trustedTenantHeader)
@@ -82,7 +94,7 @@ export class Recorder {
       ? (operation, errorType) =>
           this.metrics.tenantToolCalls.inc({
             [LABEL.TENANT]: operation.tenantLabel,
-            [LABEL.TOOL]: operation.target ?? '',
+            [LABEL.TOOL]: operation.toolLabel,
             [LABEL.ERROR_TYPE]: errorType,
           })
       : noop;
@@ -120,8 +132,17 @@ export class Recorder {
     }
   }
 
-  /** Begin a server operation for an incoming request. */
-  begin(request: McpRequest, extra: HandlerExtra | undefined, transport: string, protocolVersion?: string): Operation {
+  /**
+   * Begin a server operation for an incoming request. `known` is false for a method the server has no handler for:
+   * its label is `_OTHER`, so clients cannot mint series by inventing methods.
+   */
+  begin(
+    request: McpRequest,
+    extra: HandlerExtra | undefined,
+    transport: string,
+    protocolVersion: string | undefined,
+    known = true,
+  ): Operation {
     const method = request.method;
     const params = request.params;
     const target = targetOf(method, params);
@@ -129,7 +150,9 @@ export class Recorder {
     const operation = new Operation(
       this,
       method,
+      known ? method : OTHER,
       target,
+      method === 'tools/call' && target !== undefined ? this.toolLabel(target) : '',
       transport,
       tenant,
       this.guard.label(tenant),
@@ -137,7 +160,7 @@ export class Recorder {
       extra,
       params,
     );
-    this.metrics.operationsInFlight.inc({ [LABEL.METHOD]: method });
+    this.metrics.operationsInFlight.inc({ [LABEL.METHOD]: operation.methodLabel });
     this.startSpan(operation, request, protocolVersion);
     return operation;
   }
@@ -184,15 +207,15 @@ export class Recorder {
   /** Record a finished operation. Never throws. */
   finish(operation: Operation, errorType: string, result: unknown): void {
     const seconds = (performance.now() - operation.startedAt) / 1000;
-    const { method, target, span } = operation;
+    const { methodLabel, span } = operation;
     const metrics = this.metrics;
     try {
-      metrics.operationsInFlight.dec({ [LABEL.METHOD]: method });
+      metrics.operationsInFlight.dec({ [LABEL.METHOD]: methodLabel });
       const spanContext = span?.isRecording() ? span.spanContext() : undefined;
       this.observeOperation(
         {
-          [LABEL.METHOD]: method,
-          [LABEL.TOOL]: method === 'tools/call' ? (target ?? '') : '',
+          [LABEL.METHOD]: methodLabel,
+          [LABEL.TOOL]: operation.toolLabel,
           [LABEL.ERROR_TYPE]: errorType,
           [LABEL.TRANSPORT]: operation.transport,
         },
@@ -201,11 +224,11 @@ export class Recorder {
       );
       metrics.tenantOperations.inc({
         [LABEL.TENANT]: operation.tenantLabel,
-        [LABEL.METHOD]: method,
+        [LABEL.METHOD]: methodLabel,
         [LABEL.ERROR_TYPE]: errorType,
       });
-      this.observeTenantOperation({ [LABEL.TENANT]: operation.tenantLabel, [LABEL.METHOD]: method }, seconds);
-      if (method === 'tools/call') this.countTenantTool(operation, errorType);
+      this.observeTenantOperation({ [LABEL.TENANT]: operation.tenantLabel, [LABEL.METHOD]: methodLabel }, seconds);
+      if (operation.method === 'tools/call') this.countTenantTool(operation, errorType);
     } catch {
       this.dropped('metric', 'record_failed');
     }
@@ -287,7 +310,7 @@ export class Recorder {
 
   /** A request with no handler: the SDK answers -32601 before anything runs. */
   methodNotFound(request: McpRequest, extra: HandlerExtra | undefined, transport: string, protocolVersion?: string) {
-    const operation = this.begin(request, extra, transport, protocolVersion);
+    const operation = this.begin(request, extra, transport, protocolVersion, false);
     operation.fail({ code: JSONRPC.METHOD_NOT_FOUND, message: 'Method not found' });
   }
 
@@ -403,8 +426,12 @@ export class Operation {
 
   constructor(
     private readonly recorder: Recorder,
+    /** The method as sent; `methodLabel` is what metrics carry. */
     readonly method: string,
+    readonly methodLabel: string,
+    /** The tool or prompt name as sent; `toolLabel` is what metrics carry ('' unless tools/call). */
     readonly target: string | undefined,
+    readonly toolLabel: string,
     readonly transport: string,
     readonly tenant: string | undefined,
     readonly tenantLabel: string,

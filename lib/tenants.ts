@@ -1,5 +1,6 @@
 import type { AnyRegistry } from './metrics.js';
-import { TENANT_NONE, TENANT_OVERFLOW } from './contract.js';
+import { DEFAULT_MAX_TOOLS, LABEL, OTHER, TENANT_NONE, TENANT_OVERFLOW } from './contract.js';
+import { LabelGuard } from './label-guard.js';
 import { metricsFor } from './metrics.js';
 import type { TenantSource } from './types.js';
 
@@ -25,52 +26,50 @@ export function withTrustedHeader(
   };
 }
 
-/**
- * Bounds the `tenant_id` label: the first `max` distinct tenants keep their own value, later ones fold into
- * `__overflow__`. First-come rather than top-N by traffic, so an admitted tenant's series never disappear.
- */
+/** The `tenant_id` label of a request's tenant, bounded by the registry's cardinality guard. */
 export class TenantGuard {
-  private readonly admitted = new Set<string>();
-
-  constructor(
-    readonly max: number,
-    private readonly onOverflow: () => void,
-    private readonly onAdmit: (count: number) => void,
-  ) {
-    if (!Number.isInteger(max) || max < 1)
-      throw new RangeError(`Invalid maxTenants: ${max} (expected an integer >= 1)`);
-  }
+  constructor(private readonly guard: LabelGuard) {}
 
   /** The label value for `tenant` (undefined means the request has no tenant). */
   label(tenant: string | undefined): string {
-    if (tenant === undefined) return TENANT_NONE;
-    if (this.admitted.has(tenant)) return tenant;
-    if (this.admitted.size < this.max) {
-      this.admitted.add(tenant);
-      this.onAdmit(this.admitted.size);
-      return tenant;
-    }
-    this.onOverflow();
-    return TENANT_OVERFLOW;
+    return tenant === undefined ? TENANT_NONE : this.guard.label(tenant);
   }
 }
 
-const guards = new WeakMap<AnyRegistry, TenantGuard>();
+const tenantGuards = new WeakMap<AnyRegistry, TenantGuard>();
+const toolGuards = new WeakMap<AnyRegistry, LabelGuard>();
 
 /**
- * The one guard of a registry: every server instrumented into it and every helper share the same admitted tenants,
- * so `tenant_id` stays bounded across them. The first caller's `max` wins.
+ * The one tenant guard of a registry: every server instrumented into it and every helper share the same admitted
+ * tenants, so `tenant_id` stays bounded across them. The first caller's `max` wins.
  */
 export function guardFor(registry: AnyRegistry, max: number): TenantGuard {
-  let guard = guards.get(registry);
+  let guard = tenantGuards.get(registry);
   if (!guard) {
     const metrics = metricsFor(registry, false);
     guard = new TenantGuard(
-      max,
-      () => metrics.tenantOverflow.inc(),
-      (count) => metrics.tenantsTracked.set(count),
+      new LabelGuard(
+        'maxTenants',
+        max,
+        TENANT_OVERFLOW,
+        () => metrics.tenantOverflow.inc(),
+        (count) => metrics.tenantsTracked.set(count),
+      ),
     );
-    guards.set(registry, guard);
+    tenantGuards.set(registry, guard);
+  }
+  return guard;
+}
+
+/** The tool-name guard of a registry, for low-level servers whose registered tools the library cannot see. */
+export function toolGuardFor(registry: AnyRegistry): LabelGuard {
+  let guard = toolGuards.get(registry);
+  if (!guard) {
+    const metrics = metricsFor(registry, false);
+    guard = new LabelGuard('maxTools', DEFAULT_MAX_TOOLS, OTHER, () =>
+      metrics.telemetryDropped.inc({ [LABEL.SIGNAL]: 'metric', [LABEL.REASON]: 'tool_label_overflow' }),
+    );
+    toolGuards.set(registry, guard);
   }
   return guard;
 }

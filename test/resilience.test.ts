@@ -120,4 +120,32 @@ describe('telemetry never breaks the server it watches', () => {
     expect(valueOf(samples, 'mcp_server_tenant_operations_total', { tenant_id: '__overflow__' })).toBe(18);
     await client.close();
   });
+
+  it('invented method, notification and tool names cannot mint series', async () => {
+    const local = new Registry();
+    const server = createTestServer();
+    instrument(server, { registry: local, processMetrics: false, logs: false });
+    const client = await connect(server);
+    for (let i = 0; i < 50; i++) {
+      await expect(client.request({ method: `invented/${i}` } as never, {} as never)).rejects.toThrow(/not found/);
+      await client.notification({ method: `notifications/invented-${i}` } as never);
+      await client.callTool({ name: `invented-tool-${i}`, arguments: {} });
+    }
+    await client.ping();
+    const samples = await scrape(local);
+    const methods = new Set(
+      samples
+        .filter((s) => s.name === 'mcp_server_operation_duration_seconds_count')
+        .map((s) => s.labels['mcp_method_name']),
+    );
+    expect([...methods].sort()).toEqual(['_OTHER', 'initialize', 'ping', 'tools/call']);
+    const tools = new Set(
+      samples
+        .filter((s) => s.name === 'mcp_server_operation_duration_seconds_count')
+        .map((s) => s.labels['gen_ai_tool_name']),
+    );
+    expect([...tools].sort()).toEqual(['', '_OTHER']);
+    expect(valueOf(samples, 'mcp_server_notifications_total', { mcp_method_name: '_OTHER' })).toBe(50);
+    await client.close();
+  });
 });

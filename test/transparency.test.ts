@@ -81,7 +81,7 @@ describe('an instrumented server answers byte for byte like the plain SDK server
       valueOf(samples, 'mcp_server_operation_duration_seconds_count', labels);
     expect(calls({ mcp_method_name: 'tools/call', gen_ai_tool_name: 'echo', error_type: '-32602' })).toBe(1);
     expect(calls({ mcp_method_name: 'tools/call', gen_ai_tool_name: 'explode', error_type: 'tool_error' })).toBe(1);
-    expect(calls({ mcp_method_name: 'no/such/method', error_type: '-32601' })).toBe(1);
+    expect(calls({ mcp_method_name: '_OTHER', error_type: '-32601' })).toBe(1);
     expect(calls({ mcp_method_name: 'prompts/get', error_type: '-32602' })).toBe(1);
     expect(valueOf(samples, 'mcp_server_transport_errors_total', { error_type: '-32700' })).toBeGreaterThanOrEqual(2);
     expect(valueOf(samples, 'mcp_server_notifications_total', { mcp_method_name: 'notifications/initialized' })).toBe(
