@@ -1,63 +1,55 @@
-// Quick per-request overhead of the instrumentation, in process: the SDK's own client calls a tool over the SDK's
-// in-memory transport on a plain server and on instrumented ones, alternating variants in rounds. Reports CPU
-// microseconds per request and the difference to plain. The full benchmark (HTTP, peers, ratios) is bench/'s job.
+// Quick per-request overhead of the instrumentation: the tools/call handler of an McpServer is invoked directly,
+// plain and instrumented, so the figure is what mcp-observatory adds at dispatch, without client or transport noise.
+// Variants alternate in rounds; the first round warms up. The full benchmark (HTTP, peers, ratios) is bench/'s job.
 //   npm run build && node bench/quick-overhead.mjs [requests-per-round] [rounds]
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { instrument, newRegistry, startTelemetry } from '../dist/lib/index.js';
 
-const perRound = Number(process.argv[2] ?? 5000);
+const perRound = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 5);
-const spans = new InMemorySpanExporter();
-startTelemetry({
-  spanExporter: spans,
-  logExporter: { export: (_, cb) => cb({ code: 0 }), shutdown: async () => {} },
-  env: {},
-});
 
+// An SDK whose exporters accept everything at once: the cost measured is ours and the SDK's, not a network's.
+const sink = { export: (_items, done) => done({ code: 0 }), shutdown: async () => {} };
+startTelemetry({ spanExporter: sink, logExporter: sink, env: {} });
+
+const quiet = { destination: () => {}, otel: false };
 const variants = {
-  plain: () => undefined,
-  'metrics only': (server) => instrument(server, { registry: newRegistry(), logs: false, tracing: false }),
-  'metrics + logs': (server) =>
-    instrument(server, { registry: newRegistry(), logs: { destination: () => {}, otel: false }, tracing: false }),
-  'metrics + traces': (server) => instrument(server, { registry: newRegistry(), logs: false }),
-  'metrics + logs + traces': (server) =>
-    instrument(server, { registry: newRegistry(), logs: { destination: () => {} } }),
+  plain: null,
+  'metrics only': { logs: false, tracing: false },
+  'metrics + logs': { logs: quiet, tracing: false },
+  'metrics + traces': { logs: false },
+  'metrics + logs + traces': { logs: quiet },
+  'all, logs also to OTel': { logs: { destination: () => {} } },
 };
 
-async function client(variant) {
+function handlerFor(options) {
   const server = new McpServer({ name: 'bench', version: '1' });
-  variants[variant](server);
   server.registerTool('echo', { description: 'echo' }, async () => ({ content: [{ type: 'text', text: 'x' }] }));
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  const c = new Client({ name: 'bench', version: '1' });
-  await server.connect(b);
-  await c.connect(a);
-  return c;
+  if (options) instrument(server, { registry: newRegistry(), processMetrics: false, ...options });
+  return server.server._requestHandlers.get('tools/call');
 }
 
-const clients = {};
-for (const variant of Object.keys(variants)) clients[variant] = await client(variant);
-const results = Object.fromEntries(Object.keys(variants).map((v) => [v, []]));
-for (let round = 0; round < rounds + 1; round++) {
-  for (const variant of Object.keys(variants)) {
-    const c = clients[variant];
+const request = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: {} } };
+const extra = { signal: new AbortController().signal, requestId: 1, sendNotification: async () => {} };
+const handlers = Object.fromEntries(Object.entries(variants).map(([name, options]) => [name, handlerFor(options)]));
+const samples = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+
+for (let round = 0; round <= rounds; round++) {
+  for (const [name, handler] of Object.entries(handlers)) {
     const before = process.cpuUsage();
-    for (let i = 0; i < perRound; i++) await c.callTool({ name: 'echo', arguments: {} });
+    for (let i = 0; i < perRound; i++) await handler(request, extra);
     const used = process.cpuUsage(before);
-    spans.reset();
-    if (round > 0) results[variant].push((used.user + used.system) / perRound); // round 0 warms up
+    if (round > 0) samples[name].push((used.user + used.system) / perRound);
   }
 }
-const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const plain = median(results.plain);
-console.log(`node ${process.versions.node}, ${perRound} requests x ${rounds} rounds (median), CPU us per request`);
-for (const [variant, xs] of Object.entries(results)) {
-  const m = median(xs);
-  console.log(
-    `${variant.padEnd(26)} ${m.toFixed(1).padStart(7)} us   +${(m - plain).toFixed(1)} us   ${(plain / m).toFixed(3)}x plain throughput-equivalent`,
-  );
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const plain = median(samples.plain);
+console.log(
+  `node ${process.versions.node}: ${perRound} tools/call per round, ${rounds} rounds, median CPU per request`,
+);
+for (const [name, values] of Object.entries(samples)) {
+  const cpu = median(values);
+  console.log(`${name.padEnd(24)} ${cpu.toFixed(2).padStart(6)} us   added ${(cpu - plain).toFixed(2).padStart(5)} us`);
 }
 process.exit(0);

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import { defaultRegistry } from './metrics.js';
+import { Family } from './series.js';
 import type { AnyRegistry } from './metrics.js';
 
 export interface MetricsHandlerOptions {
@@ -30,7 +31,10 @@ export function renderMetrics(registry: AnyRegistry, openMetrics: boolean): Prom
       return await registry.metrics();
     } finally {
       registry.setContentType(contentType);
-      for (const [metric, name] of names) (metric as { name: string }).name = name;
+      for (const [metric, name] of names) {
+        const family: unknown = metric;
+        (metric as { name: string }).name = family instanceof Family ? family.definition.name : name;
+      }
     }
   });
   renders.set(

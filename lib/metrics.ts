@@ -1,24 +1,19 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { RegistryContentType } from 'prom-client';
 import { METRICS } from './contract.js';
 import type { MetricDefinition } from './contract.js';
+import { CounterFamily, GaugeFamily, HistogramFamily } from './series.js';
 
 type CatalogKey = keyof typeof METRICS;
 
-/** The prom-client instrument behind each catalog entry. */
+/** The family behind each catalog entry. */
 export type McpMetrics = {
   [K in CatalogKey]: (typeof METRICS)[K]['type'] extends 'histogram'
-    ? Histogram<string>
+    ? HistogramFamily
     : (typeof METRICS)[K]['type'] extends 'counter'
-      ? Counter<string>
-      : Gauge<string>;
+      ? CounterFamily
+      : GaugeFamily;
 };
-
-/**
- * The registry instruments record into unless told otherwise. It speaks OpenMetrics, the only format prom-client
- * writes exemplars in; `metricsHandler()` serves it as Prometheus text too.
- */
-export const defaultRegistry = newRegistry('openmetrics');
 
 /** A prom-client registry of either content type. */
 export type AnyRegistry = Registry<RegistryContentType>;
@@ -31,37 +26,17 @@ export function newRegistry(format: 'openmetrics' | 'prometheus' = 'openmetrics'
   );
 }
 
-/** Trace ids attached to one observation, rendered as an OpenMetrics exemplar. */
-export type Exemplar = { trace_id: string; span_id: string } | undefined;
+/** The registry instruments record into unless told otherwise; `metricsHandler()` serves it in either format. */
+export const defaultRegistry = newRegistry('openmetrics');
 
-/** Observe a duration; the exemplar is dropped when the histogram's registry cannot render it. */
-export type Observe = (labels: Record<string, string>, value: number, exemplar?: Exemplar) => void;
-
-const NO_EXEMPLAR = {};
-
-/** Bind the observe variant once per histogram, so the hot path never checks whether exemplars are on. */
-export function observer(histogram: Histogram<string>): Observe {
-  if (!(histogram as unknown as { enableExemplars: boolean }).enableExemplars) {
-    return (labels, value) => histogram.observe(labels, value);
-  }
-  return (labels, value, exemplar) =>
-    histogram.observe({ labels, value, exemplarLabels: exemplar ?? NO_EXEMPLAR } as never);
-}
-
-function create(definition: MetricDefinition, registry: AnyRegistry, exemplars: boolean) {
-  const common = {
-    name: definition.name,
-    help: definition.help,
-    labelNames: [...definition.labels],
-    registers: [registry as Registry],
-  };
+function create(definition: MetricDefinition) {
   switch (definition.type) {
     case 'counter':
-      return new Counter(common);
+      return new CounterFamily(definition);
     case 'gauge':
-      return new Gauge(common);
+      return new GaugeFamily(definition);
     case 'histogram':
-      return new Histogram({ ...common, buckets: [...(definition.buckets ?? [])], enableExemplars: exemplars });
+      return new HistogramFamily(definition);
   }
 }
 
@@ -69,21 +44,21 @@ const byRegistry = new WeakMap<AnyRegistry, McpMetrics>();
 
 /**
  * The catalog's metrics in `registry`, created once per registry so that every server instrumented into it (one per
- * request in stateless HTTP) shares one set of series. Histograms carry exemplars when the registry is OpenMetrics.
+ * request in stateless HTTP) shares one set of series.
  */
 export function metricsFor(registry: AnyRegistry = defaultRegistry, processMetrics = true): McpMetrics {
   let metrics = byRegistry.get(registry);
-  if (metrics) return metrics;
-  metrics = {} as McpMetrics;
-  for (const [key, definition] of Object.entries(METRICS) as [CatalogKey, MetricDefinition][]) {
-    const existing = registry.getSingleMetric(definition.name);
-    // A registry may already hold the metric when a test or an app reset our cache but not the registry.
-    const exemplars = registry.contentType === Registry.OPENMETRICS_CONTENT_TYPE;
-    (metrics as Record<string, unknown>)[key] = existing ?? create(definition, registry, exemplars);
+  if (!metrics) {
+    metrics = {} as McpMetrics;
+    for (const [key, definition] of Object.entries(METRICS) as [CatalogKey, MetricDefinition][]) {
+      const family = create(definition);
+      registry.registerMetric(family as never);
+      (metrics as Record<string, unknown>)[key] = family;
+    }
+    byRegistry.set(registry, metrics);
   }
   if (processMetrics && !registry.getSingleMetric('process_cpu_seconds_total')) {
     collectDefaultMetrics({ register: registry as Registry });
   }
-  byRegistry.set(registry, metrics);
   return metrics;
 }

@@ -3,8 +3,9 @@ import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { ATTR, DEFAULT_MAX_TENANTS, JSONRPC, LABEL, OTHER, isServerFault } from './contract.js';
 import { createLogSink } from './logs.js';
 import type { Level, LogRecord, LogSink } from './logs.js';
-import { defaultRegistry, metricsFor, observer } from './metrics.js';
-import type { McpMetrics, Observe } from './metrics.js';
+import { defaultRegistry, metricsFor } from './metrics.js';
+import type { McpMetrics } from './metrics.js';
+import type { CounterCell } from './series.js';
 import { OK, errorCodeOf, errorTypeOfResult } from './outcome.js';
 import { redactedJson } from './redaction.js';
 import { guardFor, tenantFromAuth, toolGuardFor, withTrustedHeader } from './tenants.js';
@@ -62,10 +63,6 @@ export class Recorder {
   private readonly startSpan: (operation: Operation, request: McpRequest, protocolVersion: string | undefined) => void;
   private readonly countTenantTool: (operation: Operation, errorType: string) => void;
   private readonly log: (operation: Operation, errorType: string, seconds: number, result: string | undefined) => void;
-  private readonly observeOperation: Observe;
-  private readonly observeTenantOperation: Observe;
-  private readonly observeClientOperation: Observe;
-  private readonly observeSession: Observe;
 
   /**
    * @param knownTool tells whether the server registered a tool of that name (McpServer can tell; a low-level Server
@@ -92,25 +89,15 @@ export class Recorder {
     this.startSpan = this.tracing ? (...args) => this.startServerSpan(...args) : noop;
     this.countTenantTool = options.tenantToolMetrics
       ? (operation, errorType) =>
-          this.metrics.tenantToolCalls.inc({
-            [LABEL.TENANT]: operation.tenantLabel,
-            [LABEL.TOOL]: operation.toolLabel,
-            [LABEL.ERROR_TYPE]: errorType,
-          })
+          this.metrics.tenantToolCalls.cell(operation.tenantLabel, operation.toolLabel, errorType).value++
       : noop;
-    this.observeOperation = observer(this.metrics.serverOperationDuration);
-    this.observeTenantOperation = observer(this.metrics.tenantOperationDuration);
-    this.observeClientOperation = observer(this.metrics.clientOperationDuration);
-    this.observeSession = observer(this.metrics.serverSessionDuration);
-    this.metrics.buildInfo
-      .labels(
-        options.serviceName ?? process.env['OTEL_SERVICE_NAME'] ?? 'mcp-server',
-        options.serviceVersion ?? process.env['npm_package_version'] ?? '',
-        VERSION,
-        sdkVersion(),
-        process.versions.node,
-      )
-      .set(1);
+    this.metrics.buildInfo.cell(
+      options.serviceName ?? process.env['OTEL_SERVICE_NAME'] ?? 'mcp-server',
+      options.serviceVersion ?? process.env['npm_package_version'] ?? '',
+      VERSION,
+      sdkVersion(),
+      process.versions.node,
+    ).value = 1;
   }
 
   /** Count telemetry that was lost. */
@@ -160,7 +147,7 @@ export class Recorder {
       extra,
       params,
     );
-    this.metrics.operationsInFlight.inc({ [LABEL.METHOD]: operation.methodLabel });
+    operation.inFlight.value++;
     this.startSpan(operation, request, protocolVersion);
     return operation;
   }
@@ -210,24 +197,13 @@ export class Recorder {
     const { methodLabel, span } = operation;
     const metrics = this.metrics;
     try {
-      metrics.operationsInFlight.dec({ [LABEL.METHOD]: methodLabel });
+      operation.inFlight.value--;
       const spanContext = span?.isRecording() ? span.spanContext() : undefined;
-      this.observeOperation(
-        {
-          [LABEL.METHOD]: methodLabel,
-          [LABEL.TOOL]: operation.toolLabel,
-          [LABEL.ERROR_TYPE]: errorType,
-          [LABEL.TRANSPORT]: operation.transport,
-        },
-        seconds,
-        spanContext && { trace_id: spanContext.traceId, span_id: spanContext.spanId },
-      );
-      metrics.tenantOperations.inc({
-        [LABEL.TENANT]: operation.tenantLabel,
-        [LABEL.METHOD]: methodLabel,
-        [LABEL.ERROR_TYPE]: errorType,
-      });
-      this.observeTenantOperation({ [LABEL.TENANT]: operation.tenantLabel, [LABEL.METHOD]: methodLabel }, seconds);
+      metrics.serverOperationDuration
+        .cell(methodLabel, operation.toolLabel, errorType, operation.transport)
+        .observe(seconds, spanContext && { trace_id: spanContext.traceId, span_id: spanContext.spanId });
+      metrics.tenantOperations.cell(operation.tenantLabel, methodLabel, errorType).value++;
+      metrics.tenantOperationDuration.cell(operation.tenantLabel, methodLabel).observe(seconds);
       if (operation.method === 'tools/call') this.countTenantTool(operation, errorType);
     } catch {
       this.dropped('metric', 'record_failed');
@@ -322,24 +298,25 @@ export class Recorder {
       : message.startsWith('Invalid Request')
         ? String(JSONRPC.INVALID_REQUEST)
         : 'other';
-    this.metrics.transportErrors.inc({ [LABEL.TRANSPORT]: transport, [LABEL.ERROR_TYPE]: errorType });
+    this.metrics.transportErrors.cell(transport, errorType).value++;
   }
 
   /** Count an incoming notification. */
   notification(method: string): void {
-    this.metrics.notifications.inc({ [LABEL.METHOD]: method });
+    this.metrics.notifications.cell(method).value++;
   }
 
   /** A session opened; returns the function that records its end. */
   sessionStarted(transport: string): () => void {
     const startedAt = performance.now();
-    this.metrics.sessionsActive.inc({ [LABEL.TRANSPORT]: transport });
+    const active = this.metrics.sessionsActive.cell(transport);
+    active.value++;
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      this.metrics.sessionsActive.dec({ [LABEL.TRANSPORT]: transport });
-      this.observeSession({ [LABEL.TRANSPORT]: transport }, (performance.now() - startedAt) / 1000);
+      active.value--;
+      this.metrics.serverSessionDuration.cell(transport).observe((performance.now() - startedAt) / 1000);
     };
   }
 
@@ -373,10 +350,9 @@ export class Recorder {
     }
     const done = (errorType: string, error?: unknown) => {
       try {
-        this.observeClientOperation(
-          { [LABEL.METHOD]: request.method, [LABEL.ERROR_TYPE]: errorType, [LABEL.TRANSPORT]: transport },
-          (performance.now() - startedAt) / 1000,
-        );
+        this.metrics.clientOperationDuration
+          .cell(request.method, errorType, transport)
+          .observe((performance.now() - startedAt) / 1000);
         if (span) {
           if (errorType !== OK) {
             span.setAttribute(ATTR.ERROR_TYPE, errorType);
@@ -419,6 +395,8 @@ function safeRedactedJson(value: unknown): string | undefined {
 /** One incoming request on its way through the handler. */
 export class Operation {
   readonly startedAt = performance.now();
+  /** The in-flight gauge cell of this method, looked up once. */
+  readonly inFlight: CounterCell;
   span: Span | undefined;
   ctx: Context | undefined;
   errorMessage: string | undefined;
@@ -438,7 +416,9 @@ export class Operation {
     readonly requestId: string | number | undefined,
     readonly extra: HandlerExtra | undefined,
     readonly params: McpRequest['params'],
-  ) {}
+  ) {
+    this.inFlight = recorder.metrics.operationsInFlight.cell(methodLabel);
+  }
 
   /** Run the handler inside the operation's span context, so the app's own spans nest under it. */
   run<T>(handler: () => T): T {

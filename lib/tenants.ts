@@ -53,7 +53,7 @@ export function guardFor(registry: AnyRegistry, max: number): TenantGuard {
         max,
         TENANT_OVERFLOW,
         () => metrics.tenantOverflow.inc(),
-        (count) => metrics.tenantsTracked.set(count),
+        (count) => metrics.tenantsTracked.set({}, count),
       ),
     );
     tenantGuards.set(registry, guard);
