@@ -133,7 +133,17 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
     },
   });
 
-  const proto = Object.getPrototypeOf(dispatch) as Dispatch;
+  // What each patched method did before us: the SDK's, or another library's own patch on this instance.
+  const before = {
+    _onrequest: dispatch._onrequest,
+    _onnotification: dispatch._onnotification,
+    _onerror: dispatch._onerror,
+    _onclose: dispatch._onclose,
+    request: dispatch.request,
+  };
+  const ownBefore = Object.fromEntries(
+    Object.keys(before).map((key) => [key, Object.getOwnPropertyDescriptor(dispatch, key)]),
+  );
   const patches: Partial<Dispatch> = {
     _onrequest(this: Dispatch, request, extra) {
       if (!this._requestHandlers.has(request.method) && !this.fallbackRequestHandler) {
@@ -143,7 +153,7 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
           recorder.dropped('metric', 'record_failed');
         }
       }
-      return proto._onrequest.call(this, request, extra);
+      return before._onrequest.call(this, request, extra);
     },
     _onnotification(this: Dispatch, notification) {
       try {
@@ -153,7 +163,7 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
       } catch {
         recorder.dropped('metric', 'record_failed');
       }
-      return proto._onnotification.call(this, notification);
+      return before._onnotification.call(this, notification);
     },
     _onerror(this: Dispatch, error) {
       try {
@@ -161,11 +171,11 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
       } catch {
         recorder.dropped('metric', 'record_failed');
       }
-      return proto._onerror.call(this, error);
+      return before._onerror.call(this, error);
     },
     _onclose(this: Dispatch) {
       try {
-        return proto._onclose.call(this);
+        return before._onclose.call(this);
       } finally {
         endSession?.();
         endSession = undefined;
@@ -173,7 +183,7 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
     },
     request(this: Dispatch, request, schema, requestOptions) {
       return recorder.clientRequest(request, transport(), (outgoing) =>
-        proto.request.call(this, outgoing, schema, requestOptions),
+        before.request.call(this, outgoing, schema, requestOptions),
       );
     },
   };
@@ -182,7 +192,10 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
   const handle: InstrumentHandle = {
     uninstrument() {
       if ((dispatch as unknown as { [HANDLE]?: InstrumentHandle })[HANDLE] !== handle) return;
-      for (const key of Object.keys(patches)) delete (dispatch as unknown as Record<string, unknown>)[key];
+      for (const [key, descriptor] of Object.entries(ownBefore)) {
+        if (descriptor) Object.defineProperty(dispatch, key, descriptor);
+        else delete (dispatch as unknown as Record<string, unknown>)[key];
+      }
       delete (handlers as unknown as Record<string, unknown>)['set'];
       for (const [method, handler] of handlers) {
         const original = (handler as Wrapped)[ORIGINAL];

@@ -170,9 +170,19 @@ describe('transparency', () => {
     await client.close();
   });
 
-  it('uninstrument() restores the server: no more recording, same answers', async () => {
-    const { registry, server, handle } = setup();
+  it('uninstrument() restores the server: the same handlers and methods, no more recording, same answers', async () => {
+    const registry = new Registry();
+    const server = createTestServer();
+    const dispatch = server.server as unknown as { _requestHandlers: Map<string, unknown> };
+    const ownBefore = Object.getOwnPropertyNames(dispatch).sort();
+    const handlersBefore = new Map(dispatch._requestHandlers);
+    const handle = instrument(server, { registry, processMetrics: false, logs: false });
+    expect(dispatch._requestHandlers.get('tools/call')).not.toBe(handlersBefore.get('tools/call'));
     handle.uninstrument();
+    expect(Object.getOwnPropertyNames(dispatch).sort()).toEqual(ownBefore);
+    expect(Object.getOwnPropertyNames(dispatch._requestHandlers)).toEqual([]);
+    expect(new Map(dispatch._requestHandlers)).toEqual(handlersBefore);
+    for (const [method, handler] of handlersBefore) expect(dispatch._requestHandlers.get(method)).toBe(handler);
     handle.uninstrument();
     const client = await connect(server);
     const result = await client.callTool({ name: 'echo', arguments: { text: 'plain' } });
