@@ -1,6 +1,6 @@
 import { SpanStatusCode, context, isSpanContextValid } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
-import { ATTR, DEFAULT_MAX_TENANTS, JSONRPC, LABEL, OTHER, isServerFault } from './contract.js';
+import { ATTR, DEFAULT_MAX_TENANTS, JSONRPC, LABEL, OTHER, TOOL_ERROR, isServerFault } from './contract.js';
 import { createLogSink } from './logs.js';
 import type { Level, LogRecord, LogSink } from './logs.js';
 import { defaultRegistry, metricsFor } from './metrics.js';
@@ -60,7 +60,7 @@ export class Recorder {
   private readonly capture: Map<string, ToolCapture>;
   /** Variants bound once from the options (tracing on or off, logs on or off, tenant tool metrics on or off). */
   private readonly tracing: boolean;
-  private readonly startSpan: (operation: Operation, request: McpRequest, protocolVersion: string | undefined) => void;
+  private readonly startSpan: (operation: Operation, protocolVersion: string | undefined) => void;
   private readonly countTenantTool: (operation: Operation, errorType: string) => void;
   private readonly log: (operation: Operation, errorType: string, seconds: number, result: string | undefined) => void;
 
@@ -148,17 +148,17 @@ export class Recorder {
       params,
     );
     operation.inFlight.value++;
-    this.startSpan(operation, request, protocolVersion);
+    this.startSpan(operation, protocolVersion);
     return operation;
   }
 
-  private startServerSpan(operation: Operation, request: McpRequest, protocolVersion: string | undefined): void {
+  private startServerSpan(operation: Operation, protocolVersion: string | undefined): void {
     const { method, target, tenant, extra, params } = operation;
     const attributes: Attributes = {
       [ATTR.MCP_METHOD_NAME]: method,
       [ATTR.NETWORK_TRANSPORT]: operation.transport,
     };
-    if (request.id !== undefined) attributes[ATTR.JSONRPC_REQUEST_ID] = String(request.id);
+    if (operation.requestId !== undefined) attributes[ATTR.JSONRPC_REQUEST_ID] = String(operation.requestId);
     if (extra?.sessionId) attributes[ATTR.MCP_SESSION_ID] = extra.sessionId;
     if (protocolVersion) attributes[ATTR.MCP_PROTOCOL_VERSION] = protocolVersion;
     if (target !== undefined) {
@@ -175,11 +175,11 @@ export class Recorder {
     if (this.captureOf(operation)?.arguments) {
       attributes[ATTR.GEN_AI_TOOL_CALL_ARGUMENTS] = redactedJson(params?.['arguments']);
     }
-    const { span, ctx } = startServerSpan(
-      target === undefined ? method : `${method} ${target}`,
-      attributes,
-      params?._meta,
-    );
+    // Span names stay low-cardinality like labels: an unknown method or tool is named `_OTHER`; attributes keep the
+    // names as sent.
+    const name = operation.methodLabel;
+    const spanTarget = method === 'tools/call' ? operation.toolLabel : target;
+    const { span, ctx } = startServerSpan(spanTarget ? `${name} ${spanTarget}` : name, attributes, params?._meta);
     operation.span = span;
     operation.ctx = ctx;
   }
@@ -213,7 +213,7 @@ export class Recorder {
       try {
         if (errorType !== OK) {
           span.setAttribute(ATTR.ERROR_TYPE, errorType);
-          if (errorType !== 'tool_error') span.setAttribute(ATTR.RPC_RESPONSE_STATUS_CODE, errorType);
+          if (errorType !== TOOL_ERROR) span.setAttribute(ATTR.RPC_RESPONSE_STATUS_CODE, errorType);
           // Only server-owned faults mark the span as failed; a client's bad request is the server working.
           if (isServerFault(errorType)) span.setStatus({ code: SpanStatusCode.ERROR, message: operation.errorMessage });
         }

@@ -105,6 +105,17 @@ describe('server spans', () => {
     await client.close();
   });
 
+  it('names spans of unknown tools and methods _OTHER, keeping the names sent as attributes', async () => {
+    const { server } = setup();
+    const client = await connect(server);
+    await client.callTool({ name: 'no-such-tool', arguments: {} });
+    await expect(client.request({ method: 'no/such/method' } as never, {} as never)).rejects.toThrow();
+    const list = await serverSpans();
+    expect(only(list, 'tools/call _OTHER').attributes['gen_ai.tool.name']).toBe('no-such-tool');
+    expect(only(list, '_OTHER').attributes['mcp.method.name']).toBe('no/such/method');
+    await client.close();
+  });
+
   it('takes its parent from params._meta and keeps the surrounding span as a link', async () => {
     const { server } = setup();
     const client = await connect(server);
