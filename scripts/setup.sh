@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 CACHE="${MCP_OBSERVATORY_CACHE:-$HOME/.cache/mcp-observatory}"
 NODE24_VERSION="24"
+# The newest pint the Go module proxy serves here with a checksum-database entry (v0.62.1 and later are refused).
+PINT_VERSION="v0.62.0"
 
 echo "setup: npm packages (npm ci)"
 npm ci --no-audit --no-fund
@@ -18,3 +20,81 @@ if [ ! -x "$CACHE/node24/node_modules/.bin/node" ]; then
   npm install --prefix "$CACHE/node24" --no-audit --no-fund --no-save "node@$NODE24_VERSION" >/dev/null
 fi
 echo "setup: Node 24 is $("$CACHE/node24/node_modules/.bin/node" --version)"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Pids of prometheus/alertmanager processes listening on their Debian default ports.
+package_daemons() {
+  { ss -ltnpH '( sport = :9090 or sport = :9093 or sport = :9094 )' 2>/dev/null || true; } |
+    { grep -oE '"(prometheus|alertmanager)",pid=[0-9]+' || true; } | cut -d= -f2 | sort -u
+}
+
+# Prometheus, promtool, Alertmanager and amtool from Debian's packages, as SREs run them. Their maintainer scripts
+# would start both daemons on 9090/9093; the tests start their own on free ports, so nothing may stay behind.
+if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then
+  echo "setup: Debian packages prometheus and prometheus-alertmanager"
+  started=$SECONDS
+  before="$(package_daemons)"
+  policy=/usr/sbin/policy-rc.d
+  policy_backup="$(mktemp)"
+  had_policy=false
+  if [ -e "$policy" ]; then
+    had_policy=true
+    as_root cp -p "$policy" "$policy_backup"
+  fi
+  restore_policy() {
+    if $had_policy; then as_root cp -p "$policy_backup" "$policy"; else as_root rm -f "$policy"; fi
+    rm -f "$policy_backup"
+  }
+  trap restore_policy EXIT
+  # Exit code 101 tells invoke-rc.d and deb-systemd-invoke that starting services is not allowed.
+  printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+  as_root chmod 755 "$policy"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    prometheus prometheus-alertmanager >/dev/null
+  restore_policy
+  trap - EXIT
+  # Belt and braces: anything the install started anyway is stopped; daemons that ran before are not ours to stop.
+  for pid in $(package_daemons); do
+    if ! grep -qx "$pid" <<<"$before"; then
+      echo "setup: stopping pid $pid that the package install started"
+      as_root kill "$pid"
+    fi
+  done
+  echo "setup: Debian packages installed in $((SECONDS - started)) s"
+fi
+for tool in prometheus promtool alertmanager amtool; do
+  # Debian names the Alertmanager daemon prometheus-alertmanager.
+  path="$(command -v "$tool" || command -v "prometheus-$tool" || true)"
+  if [ -z "$path" ]; then
+    echo "setup: $tool is missing after the install" >&2
+    exit 1
+  fi
+  echo "setup: $tool $("$path" --version 2>&1 | sed -n 's/.*version \([^ ]*\).*/\1/p' | head -1) ($path)"
+done
+
+# pint lints rule files beyond promtool's syntax check; built from its Go module. `go install pkg@version` would ask the
+# proxy for pint's version list (a deprecation check), which the proxy here refuses, so it is built from a throwaway
+# module that requires the pinned version: same sources, checksums verified against the checksum database.
+pint_version() {
+  "$CACHE/bin/pint" version 2>/dev/null | cut -d' ' -f1 || true
+}
+if [ "$(pint_version)" != "$PINT_VERSION" ]; then
+  if ! command -v go >/dev/null; then
+    echo "setup: Go is missing; install it to build pint $PINT_VERSION" >&2
+    exit 1
+  fi
+  echo "setup: building pint $PINT_VERSION with $(go version | cut -d' ' -f3) into $CACHE/bin"
+  started=$SECONDS
+  build="$(mktemp -d)"
+  printf 'module mcp-observatory/pint-build\n\ngo 1.22\n\nrequire github.com/cloudflare/pint %s\n' "$PINT_VERSION" \
+    >"$build/go.mod"
+  (cd "$build" && GOBIN="$CACHE/bin" go install -mod=mod -trimpath \
+    -ldflags "-s -w -X main.version=$PINT_VERSION" github.com/cloudflare/pint/cmd/pint)
+  rm -rf "$build"
+  echo "setup: pint built in $((SECONDS - started)) s"
+fi
+echo "setup: pint $(pint_version) ($CACHE/bin/pint)"

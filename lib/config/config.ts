@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { DURATION_BUCKETS_SECONDS } from '../contract.js';
+import { fastestBurnFactor } from '../generate/conventions.js';
+import { CONFIG_SCHEMA } from './schema.js';
+
+export interface ThresholdConfig {
+  value: number;
+  window: string;
+  for: string;
+}
+
+export interface LatencyObjective {
+  objective: number;
+  thresholdSeconds: number;
+}
+
+/** The configuration with every default filled in. */
+export interface Config {
+  service: { name: string; job?: string };
+  slos: {
+    period: '7d' | '14d' | '28d' | '30d' | '90d';
+    availability: { objective: number };
+    latency: LatencyObjective;
+    minRequests: number;
+    tools: Record<string, { availability?: number; latency?: LatencyObjective }>;
+  };
+  thresholds: {
+    errorRatio: ThresholdConfig;
+    latencyP95: ThresholdConfig;
+    toolSuccess: ThresholdConfig;
+    tenantErrorRatio: ThresholdConfig;
+    saturation: ThresholdConfig;
+    maxInFlight: number;
+    maxSessions: number;
+    cpu: ThresholdConfig;
+    cpuCores: number;
+    memory: ThresholdConfig;
+    memoryLimitBytes: number;
+    memoryForecastHours: number;
+    eventLoopLagSeconds: ThresholdConfig;
+    restarts: ThresholdConfig;
+    authFailures: ThresholdConfig;
+    cacheHitRatio: ThresholdConfig;
+    rateLimited: ThresholdConfig;
+    trafficDrop: ThresholdConfig;
+    latencyBaseline: ThresholdConfig;
+  };
+  runbooks: { baseUrl: string };
+  dashboards: { baseUrl: string };
+  alertmanager: {
+    page: { url: string };
+    notify: { url: string };
+    ticket: { url: string };
+    groupWait: string;
+    groupInterval: string;
+    repeatInterval: string;
+  };
+}
+
+/** One problem of a configuration: where (a JSON pointer), what was found, and how to fix it. */
+export interface ConfigProblem {
+  pointer: string;
+  value: unknown;
+  message: string;
+  fix: string;
+}
+
+/** A configuration that cannot be used. Its message lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(
+      `${source}: invalid configuration\n` +
+        problems
+          .map((p) => `  ${p.pointer || '/'}: ${p.message} (found ${JSON.stringify(p.value)}); fix: ${p.fix}`)
+          .join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false });
+ajv.addFormat('uri', (value: string) => URL.canParse(value));
+const validate = ajv.compile(CONFIG_SCHEMA);
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const part of pointer.split('/').slice(1)) {
+    node = (node as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
+function schemaAt(schemaPath: string): { description?: string } {
+  let node: unknown = CONFIG_SCHEMA;
+  for (const part of schemaPath.replace(/^#\//, '').split('/').slice(0, -1)) {
+    node = (node as Record<string, unknown> | undefined)?.[part];
+  }
+  return (node ?? {}) as { description?: string };
+}
+
+function problemOf(error: ErrorObject, config: unknown): ConfigProblem {
+  const params = error.params as Record<string, unknown>;
+  const described = schemaAt(error.schemaPath).description;
+  if (error.keyword === 'additionalProperties') {
+    const key = String(params['additionalProperty']);
+    const parentSchema = schemaAt(`${error.schemaPath}/x`) as { properties?: Record<string, unknown> };
+    const known = Object.keys(parentSchema.properties ?? {});
+    return {
+      pointer: `${error.instancePath}/${key}`,
+      value: valueAt(config, `${error.instancePath}/${key}`),
+      message: `unknown key "${key}"`,
+      fix: known.length > 0 ? `remove it or use one of: ${known.join(', ')}` : 'remove it',
+    };
+  }
+  const value = valueAt(config, error.instancePath);
+  return {
+    pointer: error.instancePath,
+    value,
+    message: error.message ?? error.keyword,
+    fix: described ? `expected ${described}` : `expected a value that ${error.message ?? 'matches the schema'}`,
+  };
+}
+
+/** Checks the schema cannot express: they tie the configuration to the telemetry contract and to SLO arithmetic. */
+function semanticProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const buckets: readonly number[] = DURATION_BUCKETS_SECONDS;
+  const factor = fastestBurnFactor(config.slos.period);
+  const checkObjective = (pointer: string, objective: number) => {
+    // The fastest page fires at factor x budget: a budget so large that the threshold reaches 100% can never fire.
+    const budget = 1 - objective / 100;
+    if (factor * budget >= 1) {
+      const minimum = Math.ceil((1 - 1 / factor) * 100000) / 1000;
+      problems.push({
+        pointer,
+        value: objective,
+        message: `impossible objective: the fastest burn-rate alert would need an error ratio of ${(factor * budget * 100).toFixed(1)}%`,
+        fix: `raise it above ${minimum} (the fastest burn factor for ${config.slos.period} is ${factor})`,
+      });
+    }
+  };
+  const checkThreshold = (pointer: string, seconds: number) => {
+    if (!buckets.includes(seconds)) {
+      problems.push({
+        pointer,
+        value: seconds,
+        message: 'not a bucket boundary of mcp_server_operation_duration_seconds',
+        fix: `use one of ${buckets.join(', ')}`,
+      });
+    }
+  };
+  checkObjective('/slos/availability/objective', config.slos.availability.objective);
+  checkObjective('/slos/latency/objective', config.slos.latency.objective);
+  checkThreshold('/slos/latency/thresholdSeconds', config.slos.latency.thresholdSeconds);
+  for (const [tool, slo] of Object.entries(config.slos.tools)) {
+    const base = `/slos/tools/${tool.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (slo.availability !== undefined) checkObjective(`${base}/availability`, slo.availability);
+    if (slo.latency) {
+      checkObjective(`${base}/latency/objective`, slo.latency.objective);
+      checkThreshold(`${base}/latency/thresholdSeconds`, slo.latency.thresholdSeconds);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Validate a parsed configuration and fill in its defaults. Throws a {@link ConfigError} naming every problem.
+ * The input is not modified.
+ */
+export function resolveConfig(input: unknown, source = 'configuration'): Config {
+  const config = structuredClone(input ?? {});
+  if (typeof config !== 'object' || Array.isArray(config)) {
+    throw new ConfigError(source, [
+      { pointer: '', value: input, message: 'not an object', fix: 'write the configuration as a YAML or JSON mapping' },
+    ]);
+  }
+  if (!validate(config))
+    throw new ConfigError(
+      source,
+      (validate.errors ?? []).map((e) => problemOf(e, config)),
+    );
+  const resolved = config as Config;
+  const problems = semanticProblems(resolved);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return resolved;
+}
+
+/** Parse YAML or JSON text (JSON is YAML) and resolve it. */
+export function parseConfig(text: string, source = 'configuration'): Config {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    throw new ConfigError(source, [
+      {
+        pointer: '',
+        value: undefined,
+        message: `not valid YAML or JSON: ${(error as Error).message}`,
+        fix: 'correct the syntax',
+      },
+    ]);
+  }
+  return resolveConfig(parsed ?? {}, source);
+}
+
+/** Read and resolve a configuration file; without a path, the defaults. */
+export function loadConfig(path?: string): Config {
+  if (path === undefined) return resolveConfig({}, 'defaults');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [
+      {
+        pointer: '',
+        value: path,
+        message: `cannot read the file: ${(error as Error).message}`,
+        fix: 'pass an existing file with --config',
+      },
+    ]);
+  }
+  return parseConfig(text, path);
+}

@@ -1,0 +1,245 @@
+/**
+ * The configuration file (`mcp-observatory.yaml`, or JSON) as a JSON Schema. Every field has a default, so an empty
+ * file yields a sensible bundle; unknown keys are rejected. Descriptions double as the fix hints of config errors and
+ * as the reference in the README.
+ */
+
+const duration = {
+  type: 'string',
+  pattern: '^([0-9]+(ms|s|m|h|d|w|y))+$',
+  description: 'a Prometheus duration such as 30s, 5m, 1h or 1d',
+};
+
+const percent = (defaultValue: number, description: string) => ({
+  type: 'number',
+  exclusiveMinimum: 0,
+  exclusiveMaximum: 100,
+  default: defaultValue,
+  description: `${description}, in percent (between 0 and 100, exclusive)`,
+});
+
+const ratio = (defaultValue: number, description: string) => ({
+  type: 'number',
+  exclusiveMinimum: 0,
+  maximum: 1,
+  default: defaultValue,
+  description: `${description}, as a ratio between 0 and 1`,
+});
+
+const positive = (defaultValue: number, description: string) => ({
+  type: 'number',
+  exclusiveMinimum: 0,
+  default: defaultValue,
+  description,
+});
+
+/** A threshold alert: how bad, over which window, for how long. */
+const threshold = (value: object, window: string, forDuration: string) => ({
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    value,
+    window: { ...duration, default: window, description: `rate window of the expression (${duration.description})` },
+    for: {
+      ...duration,
+      default: forDuration,
+      description: `how long the condition must hold before firing (${duration.description})`,
+    },
+  },
+});
+
+const webhook = (path: string) => ({
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    url: {
+      type: 'string',
+      format: 'uri',
+      default: `http://127.0.0.1:9095/${path}`,
+      description: 'the webhook Alertmanager posts to (an incident tool, a chat bridge, a ticket system)',
+    },
+  },
+});
+
+const latencyObjective = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    objective: percent(99, 'share of requests that must be faster than thresholdSeconds'),
+    thresholdSeconds: {
+      type: 'number',
+      default: 1,
+      description:
+        'the latency threshold in seconds; must be a bucket boundary of mcp_server_operation_duration_seconds',
+    },
+  },
+};
+
+export const CONFIG_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://mcp-observatory.dev/schema/config.json',
+  title: 'mcp-observatory configuration',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    service: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        name: {
+          type: 'string',
+          pattern: '^[a-zA-Z][a-zA-Z0-9_-]*$',
+          default: 'mcp-server',
+          description: 'the service name: the `service` label of alerts, and the default Prometheus job',
+        },
+        job: {
+          type: 'string',
+          minLength: 1,
+          description: 'the Prometheus job that scrapes the server (default: the service name)',
+        },
+      },
+    },
+    slos: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        period: {
+          type: 'string',
+          enum: ['7d', '14d', '28d', '30d', '90d'],
+          default: '30d',
+          description: 'the SLO period the error budget is measured over',
+        },
+        availability: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            objective: percent(99.9, 'share of requests without a server-owned error'),
+          },
+        },
+        latency: latencyObjective,
+        minRequests: {
+          type: 'integer',
+          minimum: 0,
+          default: 100,
+          description: 'low-traffic guard: burn-rate alerts need at least this many requests in their long window',
+        },
+        tools: {
+          type: 'object',
+          default: {},
+          description: 'per-tool SLOs, keyed by tool name',
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              availability: percent(99.9, 'share of calls of this tool without a server-owned error'),
+              latency: latencyObjective,
+            },
+          },
+        },
+      },
+    },
+    thresholds: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        errorRatio: threshold(ratio(0.05, 'server-owned error ratio above which the service alerts'), '5m', '5m'),
+        latencyP95: threshold(positive(2, 'p95 latency in seconds above which the service alerts'), '5m', '5m'),
+        toolSuccess: threshold(ratio(0.99, "one tool's success ratio below which it alerts"), '10m', '10m'),
+        tenantErrorRatio: threshold(
+          positive(3, "how many times the fleet's error ratio one tenant's may reach before it alerts"),
+          '10m',
+          '10m',
+        ),
+        saturation: threshold(
+          ratio(0.8, 'share of a capacity limit (in-flight requests, sessions) that alerts'),
+          '5m',
+          '5m',
+        ),
+        maxInFlight: positive(100, 'the capacity of one instance in concurrent requests'),
+        maxSessions: positive(1000, 'the capacity of one instance in open sessions'),
+        cpu: threshold(ratio(0.7, 'share of the CPU cores used above which an instance alerts'), '5m', '15m'),
+        cpuCores: positive(1, 'CPU cores available to one instance'),
+        memory: threshold(ratio(0.8, 'share of the memory limit in use above which an instance alerts'), '5m', '10m'),
+        memoryLimitBytes: positive(536870912, 'memory limit of one instance in bytes (default 512 MiB)'),
+        memoryForecastHours: positive(4, 'alert when memory is forecast to reach its limit within this many hours'),
+        eventLoopLagSeconds: threshold(positive(0.5, 'p99 event-loop lag in seconds'), '5m', '5m'),
+        restarts: threshold(positive(3, 'restarts within the window that alert'), '1h', '0s'),
+        authFailures: threshold(positive(1, 'authentication failures per second that alert'), '5m', '5m'),
+        cacheHitRatio: threshold(ratio(0.8, 'cache hit ratio below which a cache alerts'), '10m', '10m'),
+        rateLimited: threshold(
+          positive(0.1, 'rate-limited requests per second of one tenant that alert'),
+          '10m',
+          '10m',
+        ),
+        trafficDrop: threshold(
+          ratio(0.1, 'share of last week’s traffic at the same time below which traffic alerts'),
+          '30m',
+          '30m',
+        ),
+        latencyBaseline: threshold(
+          positive(1.5, 'how many times its 7-day mean p95 latency may reach before it alerts'),
+          '5m',
+          '30m',
+        ),
+      },
+    },
+    runbooks: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        baseUrl: {
+          type: 'string',
+          minLength: 1,
+          default: './runbooks',
+          description: 'where the generated runbooks are published; runbook_url is <baseUrl>/<AlertName>.md',
+        },
+      },
+    },
+    dashboards: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        baseUrl: {
+          type: 'string',
+          format: 'uri',
+          default: 'http://localhost:3000',
+          description: 'the Grafana that serves the dashboards; dashboard_url is <baseUrl>/d/<uid>',
+        },
+      },
+    },
+    alertmanager: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        page: webhook('page'),
+        notify: webhook('notify'),
+        ticket: webhook('ticket'),
+        groupWait: {
+          ...duration,
+          default: '30s',
+          description: `how long to wait to group the first alerts (${duration.description})`,
+        },
+        groupInterval: {
+          ...duration,
+          default: '5m',
+          description: `how long to wait before notifying of new alerts in a group (${duration.description})`,
+        },
+        repeatInterval: {
+          ...duration,
+          default: '4h',
+          description: `how long to wait before repeating a notification (${duration.description})`,
+        },
+      },
+    },
+  },
+} as const;

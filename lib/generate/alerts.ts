@@ -1,0 +1,993 @@
+import { LABEL, METRICS, PROCESS_METRICS } from '../contract.js';
+import type { AlertCase, AlertSpec, InputSeries } from './alert-spec.js';
+import { bucketIndex, counter, gauge, histogram } from './alert-spec.js';
+import { RECORD, seconds } from './conventions.js';
+import type { Model } from './model.js';
+import { BUCKETS, REQUESTS, SERVER_FAULT } from './model.js';
+
+/** A minimal floor under the tenant comparison: a fleet at 0.1% errors must not make a tenant at 0.4% page. */
+const TENANT_ERROR_FLOOR = 0.01;
+
+const INSTANCE = 'mcp-1:9464';
+
+/** A ratio as a percentage for prose, without floating-point noise (0.07 → 7). */
+function pct(ratio: number): number {
+  return Math.round(ratio * 1e6) / 1e4;
+}
+
+/** Minutes of a duration, for promtool steps of one minute. */
+function minutes(duration: string): number {
+  return Math.ceil(seconds(duration) / 60);
+}
+
+/** An evaluation time comfortably after the window filled and `for` elapsed. */
+function after(window: string, forDuration: string, extraMinutes = 5): string {
+  return `${minutes(window) + minutes(forDuration) + extraMinutes}m`;
+}
+
+/** A case evaluated before `for` elapsed: the condition holds but the alert is only pending. */
+function tooEarly(firing: AlertCase, forDuration: string): AlertCase[] {
+  const half = Math.floor(minutes(forDuration) / 2);
+  if (half < 1) return [];
+  return [
+    { ...firing, name: `${firing.name}, but not before its for: ${forDuration}`, evalTime: `${half}m`, expect: [] },
+  ];
+}
+
+/** Threshold alerts: the operations guides' numbers, from the configuration. */
+export function thresholdAlerts(model: Model): AlertSpec[] {
+  const t = model.config.thresholds;
+  const job = model.job;
+  const sel = model.selector;
+  const base = { job, instance: INSTANCE };
+  const request = (labels: Record<string, string>) => ({
+    ...base,
+    [LABEL.METHOD]: 'tools/call',
+    [LABEL.TOOL]: 'search',
+    [LABEL.ERROR_TYPE]: '',
+    [LABEL.TRANSPORT]: 'tcp',
+    ...labels,
+  });
+  const requests = (ok: number, serverErrors: number, clientErrors: number, steps: number): InputSeries[] => [
+    counter(REQUESTS, request({}), ok, steps),
+    counter(REQUESTS, request({ [LABEL.ERROR_TYPE]: 'tool_error' }), serverErrors, steps),
+    counter(REQUESTS, request({ [LABEL.ERROR_TYPE]: '-32602' }), clientErrors, steps),
+  ];
+  const specs: AlertSpec[] = [];
+
+  // --- availability -------------------------------------------------------------------------------------------
+  specs.push({
+    alert: 'McpServerDown',
+    expr: `up{${sel}} == 0`,
+    for: '1m',
+    severity: 'critical',
+    priority: 'P1',
+    summary: 'An MCP server instance is down.',
+    description: 'Prometheus cannot scrape {{ $labels.instance }} of job {{ $labels.job }} (up = {{ $value }}).',
+    dashboard: 'overview',
+    runbook: {
+      meaning:
+        'Prometheus has failed to scrape this instance for over a minute: the process is gone, hung, or unreachable.',
+      impact: 'Every client routed to this instance gets connection errors; with one instance, the service is down.',
+      investigate: [
+        'Check the process and its last logs: is it running, did it crash, was it OOM-killed (exit code 137)?',
+        'Open the metrics endpoint yourself (`curl http://<instance>/metrics`) to tell a dead process from a network problem.',
+        'Check /health/live and /health/ready of the instance.',
+        'Look for a deployment or configuration change in the last hour.',
+      ],
+      mitigate: [
+        'Restart the instance; if it keeps dying, roll back the last deployment.',
+        'If the host or network is at fault, move the instance or fail traffic over to healthy instances.',
+      ],
+    },
+    cases: [
+      {
+        name: 'an instance that stopped answering scrapes',
+        interval: '1m',
+        inputs: [gauge('up', base, 0, 10)],
+        evalTime: '5m',
+        expect: [{ labels: base, value: '0' }],
+      },
+      { name: 'a healthy instance', interval: '1m', inputs: [gauge('up', base, 1, 10)], evalTime: '5m', expect: [] },
+    ],
+  });
+
+  specs.push({
+    alert: 'McpServerAbsent',
+    expr: `absent(up{${sel}})`,
+    for: '5m',
+    severity: 'critical',
+    priority: 'P1',
+    summary: 'No MCP server instance is being scraped.',
+    description: `Prometheus has no target for job {{ $labels.job }}: the service is not deployed or not discovered.`,
+    dashboard: 'overview',
+    runbook: {
+      meaning:
+        'Prometheus has no scrape target for the service at all: nothing to monitor, so no other alert can fire.',
+      impact: 'Possibly a full outage, and certainly a monitoring blind spot.',
+      investigate: [
+        'Check that the service is deployed and its pods or processes exist.',
+        'Check Prometheus service discovery (Status → Targets) and the scrape configuration for the job.',
+        'Check relabelling rules that may have dropped the target.',
+      ],
+      mitigate: ['Redeploy the service or fix the scrape configuration; confirm the target shows up as UP.'],
+    },
+    cases: [
+      {
+        name: 'no target of the job, only another job',
+        interval: '1m',
+        inputs: [gauge('up', { job: 'something-else', instance: 'x:1' }, 1, 20)],
+        evalTime: '10m',
+        expect: [{ labels: { job }, value: '1' }],
+      },
+      {
+        name: 'a target of the job exists',
+        interval: '1m',
+        inputs: [gauge('up', base, 1, 20)],
+        evalTime: '10m',
+        expect: [],
+      },
+    ],
+  });
+
+  const errorRatio = t.errorRatio;
+  const errorCase: AlertCase = {
+    name: 'server errors at 7.5% of requests',
+    interval: '1m',
+    inputs: requests(510, 45, 45, 30),
+    evalTime: after(errorRatio.window, errorRatio.for),
+    expect: [{ labels: { job }, value: '7.5%' }],
+  };
+  specs.push({
+    alert: 'McpHighErrorRatio',
+    expr:
+      `sum by (job) (rate(${REQUESTS}{${sel}, ${SERVER_FAULT}}[${errorRatio.window}]))\n` +
+      `  / sum by (job) (rate(${REQUESTS}{${sel}}[${errorRatio.window}]))\n> ${errorRatio.value}`,
+    for: errorRatio.for,
+    severity: 'critical',
+    priority: 'P2',
+    summary: 'The MCP server answers too many requests with server errors.',
+    description: `{{ $value | humanizePercentage }} of the requests of {{ $labels.job }} failed with a server-owned error over the last ${errorRatio.window} (threshold ${pct(errorRatio.value)}%).`,
+    dashboard: 'overview',
+    runbook: {
+      meaning: `More than ${pct(errorRatio.value)}% of requests failed with an error the server owns (tool errors, internal and server-range JSON-RPC errors) for ${errorRatio.for}. Client faults such as invalid arguments do not count.`,
+      impact: 'Agents and users get failed tool calls; an LLM may retry, amplifying load, or give up on the task.',
+      investigate: [
+        'On the Overview dashboard, split errors by error type and method: one tool or everything?',
+        'On the Tools dashboard, find the tools with the highest error ratio; check their logs (`error.type`, `trace_id`).',
+        'Open a failing trace from the exemplars on the latency panel: which dependency or step fails?',
+        'Check the Dependencies dashboard: an open circuit breaker or a failing dependency explains tool errors.',
+        'Check recent deployments and configuration changes.',
+      ],
+      mitigate: [
+        'If a deployment caused it: roll back.',
+        'If one dependency fails: fail fast with its circuit breaker, or disable the affected tool.',
+        'If load caused it: scale out, or rate-limit the noisiest tenants.',
+      ],
+    },
+    cases: [
+      errorCase,
+      ...tooEarly(errorCase, errorRatio.for),
+      {
+        name: 'server errors just below the threshold; client faults do not count',
+        interval: '1m',
+        inputs: requests(510, 27, 63, 30),
+        evalTime: after(errorRatio.window, errorRatio.for),
+        expect: [],
+      },
+    ],
+  });
+
+  // --- latency ------------------------------------------------------------------------------------------------
+  const p95 = t.latencyP95;
+  const latency = (bucket: number) =>
+    histogram(METRICS.serverOperationDuration.name, request({}), { [bucketIndex(bucket)]: 60 }, 30);
+  const latencyCase: AlertCase = {
+    name: 'every request takes between 2 and 5 seconds',
+    interval: '1m',
+    inputs: latency(5),
+    evalTime: after(p95.window, p95.for),
+    expect: [{ labels: { job }, value: '4.85s' }],
+  };
+  specs.push({
+    alert: 'McpHighLatencyP95',
+    expr: `histogram_quantile(0.95, sum by (job, le) (rate(${BUCKETS}{${sel}}[${p95.window}]))) > ${p95.value}`,
+    for: p95.for,
+    severity: 'warning',
+    priority: 'P2',
+    summary: 'MCP requests are slow.',
+    description: `The p95 latency of {{ $labels.job }} is {{ $value | humanizeDuration }} over the last ${p95.window} (threshold ${p95.value} s).`,
+    dashboard: 'overview',
+    runbook: {
+      meaning: `The 95th percentile of request duration has been above ${p95.value} s for ${p95.for}.`,
+      impact: 'Agents wait; clients may time out and retry, which adds load.',
+      investigate: [
+        'On the Tools dashboard, find the slow tools (p95 by tool); on the Tenants dashboard, check whether one tenant drives load.',
+        'Open a slow trace from the exemplars on the latency panel and find the slow span.',
+        'Check saturation: in-flight requests, event-loop lag and CPU on the Runtime dashboard.',
+        'Check dependencies: a slow downstream call or a cache with a low hit ratio.',
+      ],
+      mitigate: [
+        'If CPU or the event loop is saturated: scale out.',
+        'If a dependency is slow: lower its timeout and let the circuit breaker shed load.',
+        'If one tenant floods the server: apply its rate limit.',
+      ],
+    },
+    cases: [
+      latencyCase,
+      ...tooEarly(latencyCase, p95.for),
+      {
+        name: 'every request takes between 1 and 2 seconds: p95 just below 2 s',
+        interval: '1m',
+        inputs: latency(2),
+        evalTime: after(p95.window, p95.for),
+        expect: [],
+      },
+    ],
+  });
+
+  const tool = t.toolSuccess;
+  const failureRatio = Math.round((1 - tool.value) * 1e9) / 1e9;
+  const toolRequests = (ok: number, failed: number) => [
+    counter(REQUESTS, request({}), ok, 30),
+    counter(REQUESTS, request({ [LABEL.ERROR_TYPE]: '-32603' }), failed, 30),
+  ];
+  const toolCase: AlertCase = {
+    name: 'tool search fails 2% of its calls',
+    interval: '1m',
+    inputs: toolRequests(98, 2),
+    evalTime: after(tool.window, tool.for),
+    expect: [{ labels: { job, [LABEL.TOOL]: 'search' }, value: '2%' }],
+  };
+  const toolScope = `${sel}, ${LABEL.METHOD}="tools/call"`;
+  specs.push({
+    alert: 'McpToolFailing',
+    expr:
+      `sum by (job, ${LABEL.TOOL}) (rate(${REQUESTS}{${toolScope}, ${SERVER_FAULT}}[${tool.window}]))\n` +
+      `  / sum by (job, ${LABEL.TOOL}) (rate(${REQUESTS}{${toolScope}}[${tool.window}]))\n> ${failureRatio}`,
+    for: tool.for,
+    severity: 'warning',
+    priority: 'P2',
+    summary: 'One MCP tool fails too often.',
+    description: `Tool {{ $labels.gen_ai_tool_name }} of {{ $labels.job }} fails {{ $value | humanizePercentage }} of its calls (success below ${pct(tool.value)}%).`,
+    dashboard: 'tools',
+    runbook: {
+      meaning: `One tool's success ratio has been below ${pct(tool.value)}% for ${tool.for}, counting only server-owned errors.`,
+      impact: 'Every agent task that needs this tool fails or degrades; the rest of the server may be fine.',
+      investigate: [
+        'On the Tools dashboard, select the tool: error types, latency, and which tenants call it.',
+        'Read the tool-call audit lines and request logs for the tool (`gen_ai.tool.name`), and open a failing trace.',
+        'Check the dependency the tool calls (Dependencies dashboard).',
+      ],
+      mitigate: ['Roll back a change to the tool; or disable the tool until fixed, so agents stop choosing it.'],
+    },
+    cases: [
+      toolCase,
+      ...tooEarly(toolCase, tool.for),
+      {
+        name: 'tool search fails 0.9% of its calls',
+        interval: '1m',
+        inputs: toolRequests(991, 9),
+        evalTime: after(tool.window, tool.for),
+        expect: [],
+      },
+    ],
+  });
+
+  const tenant = t.tenantErrorRatio;
+  const tenantSeries = (tenantId: string, ok: number, failed: number): InputSeries[] => [
+    counter(
+      METRICS.tenantOperations.name,
+      { ...base, [LABEL.TENANT]: tenantId, [LABEL.METHOD]: 'tools/call', [LABEL.ERROR_TYPE]: '' },
+      ok,
+      30,
+    ),
+    counter(
+      METRICS.tenantOperations.name,
+      { ...base, [LABEL.TENANT]: tenantId, [LABEL.METHOD]: 'tools/call', [LABEL.ERROR_TYPE]: 'tool_error' },
+      failed,
+      30,
+    ),
+  ];
+  const tenantRatio = (errors: string) =>
+    `sum by (job, ${LABEL.TENANT}) (rate(${METRICS.tenantOperations.name}{${sel}${errors}}[${tenant.window}]))`;
+  const fleetRatio = (errors: string) =>
+    `sum by (job) (rate(${METRICS.tenantOperations.name}{${sel}${errors}}[${tenant.window}]))`;
+  const tenantCase: AlertCase = {
+    name: 'tenant acme at 20% errors while the fleet is at 3.3%',
+    interval: '1m',
+    inputs: [...tenantSeries('acme', 80, 20), ...tenantSeries('globex', 500, 0)],
+    evalTime: after(tenant.window, tenant.for),
+    expect: [{ labels: { job, [LABEL.TENANT]: 'acme' }, value: '20%' }],
+  };
+  specs.push({
+    alert: 'McpTenantErrorRatioHigh',
+    expr:
+      `(${tenantRatio(`, ${SERVER_FAULT}`)} / ${tenantRatio('')})\n` +
+      `> on (job) group_left\n  ${tenant.value} * (${fleetRatio(`, ${SERVER_FAULT}`)} / ${fleetRatio('')})\n` +
+      `and (${tenantRatio(`, ${SERVER_FAULT}`)} / ${tenantRatio('')}) > ${TENANT_ERROR_FLOOR}`,
+    for: tenant.for,
+    severity: 'warning',
+    priority: 'P3',
+    summary: "One tenant's error ratio is far above the fleet's.",
+    description: `Tenant {{ $labels.tenant_id }} of {{ $labels.job }} sees {{ $value | humanizePercentage }} server errors, more than ${tenant.value} times the fleet's ratio.`,
+    dashboard: 'tenants',
+    runbook: {
+      meaning: `One tenant's server-owned error ratio is more than ${tenant.value}x the ratio across all tenants (and above ${pct(TENANT_ERROR_FLOOR)}%) for ${tenant.for}.`,
+      impact: 'One customer has a broken experience while fleet-wide alerts stay quiet.',
+      investigate: [
+        'On the Tenants dashboard, select the tenant: which methods and tools fail, since when?',
+        'Filter the logs by `tenant.id` and open a failing trace: tenant-specific data, quota or configuration?',
+        'Check whether the tenant is rate-limited or out of quota (Tenants dashboard).',
+      ],
+      mitigate: ["Fix the tenant's data or configuration; contact the tenant if their requests are malformed."],
+    },
+    cases: [
+      tenantCase,
+      ...tooEarly(tenantCase, tenant.for),
+      {
+        name: 'tenant acme at 20% errors but half of all traffic: not far above the fleet',
+        interval: '1m',
+        inputs: [...tenantSeries('acme', 240, 60), ...tenantSeries('globex', 300, 0)],
+        evalTime: after(tenant.window, tenant.for),
+        expect: [],
+      },
+    ],
+  });
+
+  // --- saturation ---------------------------------------------------------------------------------------------
+  const saturation = t.saturation;
+  const capacity = (alert: string, metric: string, limit: number, what: string, label: Record<string, string>) => {
+    const firingValue = Math.round(limit * 0.9);
+    const quietValue = Math.floor(limit * saturation.value * 0.95);
+    const firing: AlertCase = {
+      name: `${what} at 90% of the limit of ${limit}`,
+      interval: '1m',
+      inputs: [gauge(metric, { ...base, ...label }, firingValue, 30)],
+      evalTime: after('1m', saturation.for),
+      expect: [{ labels: base, value: `${Math.round((firingValue / limit) * 1000) / 10}%` }],
+    };
+    specs.push({
+      alert,
+      expr: `sum by (job, instance) (${metric}{${sel}}) / ${limit} > ${saturation.value}`,
+      for: saturation.for,
+      severity: 'warning',
+      priority: 'P3',
+      summary: `An MCP server instance is close to its capacity in ${what}.`,
+      description: `{{ $labels.instance }} of {{ $labels.job }} runs at {{ $value | humanizePercentage }} of its capacity of ${limit} ${what}.`,
+      dashboard: 'runtime',
+      runbook: {
+        meaning: `${what} on one instance have been above ${pct(saturation.value)}% of the configured capacity (${limit}) for ${saturation.for}.`,
+        impact: 'The instance is about to queue or reject work; latency rises first.',
+        investigate: [
+          `Check the ${what} trend on the Runtime dashboard: steady growth (load) or a step (stuck requests, leaked sessions)?`,
+          'Check latency and event-loop lag: are requests slow to finish?',
+          'Check the Tenants dashboard for one tenant driving the load.',
+        ],
+        mitigate: [
+          'Scale out; rate-limit the heaviest tenant; if requests are stuck, restart the instance after draining.',
+        ],
+      },
+      cases: [
+        firing,
+        ...tooEarly(firing, saturation.for),
+        {
+          name: `${what} just below ${pct(saturation.value)}% of the limit`,
+          interval: '1m',
+          inputs: [gauge(metric, { ...base, ...label }, quietValue, 30)],
+          evalTime: after('1m', saturation.for),
+          expect: [],
+        },
+      ],
+    });
+  };
+  capacity('McpInFlightSaturation', METRICS.operationsInFlight.name, t.maxInFlight, 'requests in flight', {
+    [LABEL.METHOD]: 'tools/call',
+  });
+  capacity('McpSessionsSaturation', METRICS.sessionsActive.name, t.maxSessions, 'open sessions', {
+    [LABEL.TRANSPORT]: 'tcp',
+  });
+
+  // --- runtime ------------------------------------------------------------------------------------------------
+  const cpu = t.cpu;
+  const cpuCase = (perMinute: number): InputSeries[] => [counter(PROCESS_METRICS.cpuSeconds, base, perMinute, 40)];
+  const cpuFiring: AlertCase = {
+    name: 'the process uses 90% of its cores',
+    interval: '1m',
+    inputs: cpuCase(0.9 * 60 * t.cpuCores),
+    evalTime: after(cpu.window, cpu.for),
+    expect: [{ labels: base, value: '90%' }],
+  };
+  specs.push({
+    alert: 'McpHighCpu',
+    expr: `rate(${PROCESS_METRICS.cpuSeconds}{${sel}}[${cpu.window}]) / ${t.cpuCores} > ${cpu.value}`,
+    for: cpu.for,
+    severity: 'warning',
+    priority: 'P3',
+    summary: 'An MCP server instance is CPU-bound.',
+    description: `{{ $labels.instance }} of {{ $labels.job }} uses {{ $value | humanizePercentage }} of its ${t.cpuCores} CPU core(s).`,
+    dashboard: 'runtime',
+    runbook: {
+      meaning: `The process has used more than ${pct(cpu.value)}% of its ${t.cpuCores} core(s) for ${cpu.for}. Node.js runs JavaScript on one thread: near 100% of one core, requests queue.`,
+      impact: 'Latency rises across all tools; health checks may start to time out.',
+      investigate: [
+        'Compare request rate and CPU on the Runtime dashboard: more load, or more CPU per request?',
+        'Check GC time and heap: memory pressure burns CPU in the garbage collector.',
+        'Take a CPU profile (`node --cpu-prof`, or the inspector) of a busy instance.',
+      ],
+      mitigate: ['Scale out; roll back a change that made requests costlier; rate-limit heavy tenants.'],
+    },
+    cases: [
+      cpuFiring,
+      ...tooEarly(cpuFiring, cpu.for),
+      {
+        name: 'the process uses just below the threshold',
+        interval: '1m',
+        inputs: cpuCase(cpu.value * 0.9 * 60 * t.cpuCores),
+        evalTime: after(cpu.window, cpu.for),
+        expect: [],
+      },
+    ],
+  });
+
+  const memory = t.memory;
+  const limit = t.memoryLimitBytes;
+  const memoryCase = (ratio: number) => [gauge(PROCESS_METRICS.residentMemory, base, Math.round(limit * ratio), 30)];
+  const memoryFiring: AlertCase = {
+    name: 'resident memory at 90% of the limit',
+    interval: '1m',
+    inputs: memoryCase(0.9),
+    evalTime: after('1m', memory.for),
+    expect: [{ labels: base, value: '90%' }],
+  };
+  specs.push({
+    alert: 'McpHighMemory',
+    expr: `${PROCESS_METRICS.residentMemory}{${sel}} / ${limit} > ${memory.value}`,
+    for: memory.for,
+    severity: 'warning',
+    priority: 'P3',
+    summary: 'An MCP server instance is close to its memory limit.',
+    description: `{{ $labels.instance }} of {{ $labels.job }} uses {{ $value | humanizePercentage }} of its ${limit} bytes memory limit.`,
+    dashboard: 'runtime',
+    runbook: {
+      meaning: `Resident memory has been above ${pct(memory.value)}% of the configured limit (${limit} bytes) for ${memory.for}.`,
+      impact: 'The instance risks being OOM-killed, dropping every in-flight request.',
+      investigate: [
+        'On the Runtime dashboard, compare heap used, external memory and RSS: a JS heap leak or native memory?',
+        'Check whether memory grows with sessions or tenants (caches keyed by tenant, sessions never closed).',
+        'Take a heap snapshot of a large instance.',
+      ],
+      mitigate: [
+        'Restart instances on a schedule while the leak is fixed; raise the limit if the working set grew legitimately.',
+      ],
+    },
+    cases: [
+      memoryFiring,
+      ...tooEarly(memoryFiring, memory.for),
+      {
+        name: 'resident memory just below the threshold',
+        interval: '1m',
+        inputs: memoryCase(memory.value * 0.95),
+        evalTime: after('1m', memory.for),
+        expect: [],
+      },
+    ],
+  });
+
+  const forecastHours = t.memoryForecastHours;
+  const mib = 1024 * 1024;
+  const growing = (mibPerMinute: number) => [
+    {
+      series: `${PROCESS_METRICS.residentMemory}{job="${job}", instance="${INSTANCE}"}`,
+      values: `${100 * mib}+${mibPerMinute * mib}x120`,
+    },
+  ];
+  // At 75 minutes: 100 MiB + 75 × slope now, plus slope × forecast minutes ahead.
+  const forecastAt75 = (mibPerMinute: number) => 100 + 75 * mibPerMinute + forecastHours * 60 * mibPerMinute;
+  const limitMib = limit / mib;
+  const fastSlope = Math.ceil((limitMib * 1.4 - 100) / (75 + forecastHours * 60));
+  const slowSlope = Math.max(0.1, Math.floor(((limitMib * 0.5 - 100) / (75 + forecastHours * 60)) * 10) / 10);
+  specs.push({
+    alert: 'McpMemoryExhaustionForecast',
+    expr: `predict_linear(${PROCESS_METRICS.residentMemory}{${sel}}[1h], ${forecastHours * 3600}) > ${limit}`,
+    for: '15m',
+    severity: 'warning',
+    priority: 'P3',
+    summary: 'An MCP server instance will run out of memory soon.',
+    description: `{{ $labels.instance }} of {{ $labels.job }} is forecast to use {{ $value | humanize1024 }}B within ${forecastHours} h, above its limit of ${limit} bytes.`,
+    dashboard: 'runtime',
+    runbook: {
+      meaning: `At the growth rate of the last hour, resident memory will pass the limit within ${forecastHours} hours.`,
+      impact: 'No impact yet: this is the warning before an OOM kill.',
+      investigate: [
+        'On the Runtime dashboard, find when growth started and what grew with it (sessions, tenants, a deployment).',
+        'Take two heap snapshots some minutes apart and compare them.',
+      ],
+      mitigate: [
+        'Plan a rolling restart before the forecast time; fix the leak; raise the limit if growth is expected.',
+      ],
+    },
+    evaluationInterval: '1m',
+    cases: [
+      {
+        name: `memory growing ${fastSlope} MiB per minute`,
+        interval: '1m',
+        inputs: growing(fastSlope),
+        evalTime: '75m',
+        expect: [{ labels: base, value: `${formatG(forecastAt75(fastSlope))}Mi` }],
+      },
+      {
+        name: `memory growing ${slowSlope} MiB per minute`,
+        interval: '1m',
+        inputs: growing(slowSlope),
+        evalTime: '75m',
+        expect: [],
+      },
+    ],
+  });
+
+  const lag = t.eventLoopLagSeconds;
+  const lagCase = (value: number) => [gauge(PROCESS_METRICS.eventLoopLagP99, base, value, 30)];
+  const lagFiring: AlertCase = {
+    name: 'event-loop lag p99 at 1.6 times the threshold',
+    interval: '1m',
+    inputs: lagCase(lag.value * 1.6),
+    evalTime: after('1m', lag.for),
+    expect: [{ labels: base, value: humanizeDuration(lag.value * 1.6) }],
+  };
+  specs.push({
+    alert: 'McpEventLoopLag',
+    expr: `max by (job, instance) (${PROCESS_METRICS.eventLoopLagP99}{${sel}}) > ${lag.value}`,
+    for: lag.for,
+    severity: 'warning',
+    priority: 'P3',
+    summary: "An MCP server instance's event loop is blocked.",
+    description: `The p99 event-loop lag of {{ $labels.instance }} of {{ $labels.job }} is {{ $value | humanizeDuration }} (threshold ${lag.value} s).`,
+    dashboard: 'runtime',
+    runbook: {
+      meaning: `The event loop's p99 lag has been above ${lag.value} s for ${lag.for}: something runs synchronously for long stretches.`,
+      impact: 'Every request on the instance waits, including health checks; timeouts follow.',
+      investigate: [
+        'Correlate with CPU and GC on the Runtime dashboard: a GC storm, or CPU-bound work on the main thread?',
+        'Find the slow tool on the Tools dashboard: large JSON serialisation, synchronous file or crypto work?',
+        'Take a CPU profile to find the blocking function.',
+      ],
+      mitigate: ['Move heavy work off the main thread (worker threads) or chunk it; scale out meanwhile.'],
+    },
+    cases: [
+      lagFiring,
+      ...tooEarly(lagFiring, lag.for),
+      {
+        name: 'event-loop lag just below the threshold',
+        interval: '1m',
+        inputs: lagCase(lag.value * 0.9),
+        evalTime: after('1m', lag.for),
+        expect: [],
+      },
+    ],
+  });
+
+  const restarts = t.restarts;
+  /** A start time that changes `count` times, every `spacing` minutes. */
+  const startTimes = (count: number, spacing: number) => {
+    const values = Array.from({ length: count + 1 }, (_, i) => `${1000 * (i + 1)}x${spacing - 1}`).join(' ');
+    return [{ series: `${PROCESS_METRICS.startTime}{job="${job}", instance="${INSTANCE}"}`, values }];
+  };
+  const restartsFiring = Math.ceil(restarts.value) + 1;
+  const restartsQuiet = Math.ceil(restarts.value) - 1;
+  // Restarts spread evenly so that all of them fall inside the window.
+  const spacing = Math.max(2, Math.floor(minutes(restarts.window) / (restartsFiring + 2)));
+  specs.push({
+    alert: 'McpServerRestarting',
+    expr: `changes(${PROCESS_METRICS.startTime}{${sel}}[${restarts.window}]) >= ${restarts.value}`,
+    for: restarts.for,
+    severity: 'warning',
+    priority: 'P3',
+    summary: 'An MCP server instance keeps restarting.',
+    description: `{{ $labels.instance }} of {{ $labels.job }} restarted {{ $value }} times in the last ${restarts.window}.`,
+    dashboard: 'runtime',
+    runbook: {
+      meaning: `The process start time changed at least ${restarts.value} times within ${restarts.window}: the instance crashes or is killed repeatedly.`,
+      impact: 'In-flight requests and sessions are lost at each restart; clients reconnect and retry.',
+      investigate: [
+        "Read the last lines the process wrote before each restart, and the orchestrator's exit reason (OOM, liveness probe).",
+        'Check memory against the limit on the Runtime dashboard: OOM kills look like restarts.',
+        'Check whether a liveness probe times out under load (event-loop lag).',
+      ],
+      mitigate: [
+        'Roll back the last deployment; raise the memory limit or fix the leak; relax a liveness probe that kills a busy instance.',
+      ],
+    },
+    cases: [
+      {
+        name: `${restartsFiring} restarts within the window`,
+        interval: '1m',
+        inputs: startTimes(restartsFiring, spacing),
+        evalTime: `${spacing * (restartsFiring + 1) - 1}m`,
+        expect: [{ labels: base, value: String(restartsFiring) }],
+      },
+      {
+        name: `${restartsQuiet} restarts within the window`,
+        interval: '1m',
+        inputs: startTimes(restartsQuiet, spacing),
+        evalTime: `${spacing * (restartsQuiet + 1) - 1}m`,
+        expect: [],
+      },
+    ],
+  });
+
+  // --- dependencies and security ------------------------------------------------------------------------------
+  const breaker = (state: 'open' | 'closed') => [
+    gauge(
+      METRICS.circuitBreakerState.name,
+      { ...base, [LABEL.DEPENDENCY]: 'compliance-api', [LABEL.STATE]: 'open' },
+      +(state === 'open'),
+      20,
+    ),
+    gauge(
+      METRICS.circuitBreakerState.name,
+      { ...base, [LABEL.DEPENDENCY]: 'compliance-api', [LABEL.STATE]: 'closed' },
+      +(state === 'closed'),
+      20,
+    ),
+  ];
+  const breakerLabels = { ...base, [LABEL.DEPENDENCY]: 'compliance-api' };
+  specs.push({
+    alert: 'McpCircuitBreakerOpen',
+    expr: `max by (job, instance, ${LABEL.DEPENDENCY}) (${METRICS.circuitBreakerState.name}{${sel}, ${LABEL.STATE}="open"}) == 1`,
+    for: '1m',
+    severity: 'warning',
+    priority: 'P2',
+    summary: 'A circuit breaker in front of a dependency is open.',
+    description:
+      'The circuit breaker of {{ $labels.instance }} in front of {{ $labels.dependency }} is open: calls fail fast.',
+    dashboard: 'dependencies',
+    runbook: {
+      meaning:
+        'The dependency failed often enough that the server stopped calling it; calls that need it fail immediately.',
+      impact: 'Tools that depend on it return errors (counted as tool errors) until the breaker closes again.',
+      investigate: [
+        "Check the dependency's own health and status page.",
+        'Check the error logs of the tools that call it, and traces of the last calls before the breaker opened.',
+        'Check whether the breaker flaps (open / half_open / closed) on the Dependencies dashboard.',
+      ],
+      mitigate: [
+        'Restore the dependency or fail over to a replica; the breaker closes by itself after a successful probe.',
+      ],
+    },
+    cases: [
+      {
+        name: 'the breaker is open',
+        interval: '1m',
+        inputs: breaker('open'),
+        evalTime: '5m',
+        expect: [{ labels: breakerLabels, value: '1' }],
+      },
+      { name: 'the breaker is closed', interval: '1m', inputs: breaker('closed'), evalTime: '5m', expect: [] },
+    ],
+  });
+
+  const auth = t.authFailures;
+  const authCase = (perMinute: number) => [
+    counter(METRICS.authFailures.name, { ...base, [LABEL.REASON]: 'invalid_token' }, perMinute, 30),
+  ];
+  const authFiring: AlertCase = {
+    name: 'authentication failures at twice the threshold',
+    interval: '1m',
+    inputs: authCase(auth.value * 2 * 60),
+    evalTime: after(auth.window, auth.for),
+    expect: [{ labels: { job }, value: humanize(auth.value * 2) }],
+  };
+  specs.push({
+    alert: 'McpAuthFailureSpike',
+    expr: `sum by (job) (rate(${METRICS.authFailures.name}{${sel}}[${auth.window}])) > ${auth.value}`,
+    for: auth.for,
+    severity: 'warning',
+    priority: 'P2',
+    summary: 'Many requests fail authentication.',
+    description: `{{ $labels.job }} rejects {{ $value | humanize }} requests per second for failed authentication (threshold ${auth.value}/s).`,
+    dashboard: 'dependencies',
+    runbook: {
+      meaning: `More than ${auth.value} requests per second have been rejected by authentication or authorization for ${auth.for}.`,
+      impact:
+        'Either legitimate clients lost access (expired keys, a broken identity provider) or someone probes the server.',
+      investigate: [
+        'Split failures by reason on the Dependencies & security dashboard: expired tokens, invalid tokens, missing scopes?',
+        'Check the identity provider and key rotation; check whether one client or address produces most failures.',
+      ],
+      mitigate: [
+        'Restore the identity provider or rotate keys for legitimate clients; block abusive sources at the edge.',
+      ],
+    },
+    cases: [
+      authFiring,
+      ...tooEarly(authFiring, auth.for),
+      {
+        name: 'authentication failures just below the threshold',
+        interval: '1m',
+        inputs: authCase(auth.value * 0.9 * 60),
+        evalTime: after(auth.window, auth.for),
+        expect: [],
+      },
+    ],
+  });
+
+  const cache = t.cacheHitRatio;
+  const cacheSeries = (hits: number, misses: number) => [
+    counter(METRICS.cacheRequests.name, { ...base, [LABEL.CACHE]: 'search', [LABEL.RESULT]: 'hit' }, hits, 40),
+    counter(METRICS.cacheRequests.name, { ...base, [LABEL.CACHE]: 'search', [LABEL.RESULT]: 'miss' }, misses, 40),
+  ];
+  const cacheHits = Math.round(cache.value * 100) - 10;
+  const cacheFiring: AlertCase = {
+    name: `cache hit ratio at ${cacheHits}%`,
+    interval: '1m',
+    inputs: cacheSeries(cacheHits, 100 - cacheHits),
+    evalTime: after(cache.window, cache.for),
+    expect: [{ labels: { job, [LABEL.CACHE]: 'search' }, value: `${cacheHits}%` }],
+  };
+  specs.push({
+    alert: 'McpLowCacheHitRatio',
+    expr:
+      `sum by (job, ${LABEL.CACHE}) (rate(${METRICS.cacheRequests.name}{${sel}, ${LABEL.RESULT}="hit"}[${cache.window}]))\n` +
+      `  / sum by (job, ${LABEL.CACHE}) (rate(${METRICS.cacheRequests.name}{${sel}}[${cache.window}]))\n< ${cache.value}`,
+    for: cache.for,
+    severity: 'info',
+    priority: 'P4',
+    summary: 'A cache serves too few hits.',
+    description: `Cache {{ $labels.cache }} of {{ $labels.job }} hits {{ $value | humanizePercentage }} of lookups (threshold ${pct(cache.value)}%).`,
+    dashboard: 'dependencies',
+    runbook: {
+      meaning: `The hit ratio of one cache has been below ${pct(cache.value)}% for ${cache.for}.`,
+      impact: 'More requests reach the slower backend: latency and backend load rise.',
+      investigate: [
+        'Check for a recent flush or restart (a cold cache warms up by itself).',
+        'Check whether the key space grew (new tenants, new documents) past the cache size, or TTLs were shortened.',
+      ],
+      mitigate: ['Warm the cache; size it to the working set; restore TTLs.'],
+    },
+    cases: [
+      cacheFiring,
+      ...tooEarly(cacheFiring, cache.for),
+      {
+        name: 'cache hit ratio just above the threshold',
+        interval: '1m',
+        inputs: cacheSeries(Math.round(cache.value * 100) + 1, 99 - Math.round(cache.value * 100)),
+        evalTime: after(cache.window, cache.for),
+        expect: [],
+      },
+    ],
+  });
+
+  const limited = t.rateLimited;
+  const limitedCase = (perMinute: number) => [
+    counter(METRICS.rateLimited.name, { ...base, [LABEL.TENANT]: 'acme' }, perMinute, 40),
+  ];
+  const limitedFiring: AlertCase = {
+    name: 'tenant acme rate-limited at twice the threshold',
+    interval: '1m',
+    inputs: limitedCase(limited.value * 2 * 60),
+    evalTime: after(limited.window, limited.for),
+    expect: [{ labels: { job, [LABEL.TENANT]: 'acme' }, value: humanize(limited.value * 2) }],
+  };
+  specs.push({
+    alert: 'McpTenantRateLimited',
+    expr: `sum by (job, ${LABEL.TENANT}) (rate(${METRICS.rateLimited.name}{${sel}}[${limited.window}])) > ${limited.value}`,
+    for: limited.for,
+    severity: 'info',
+    priority: 'P4',
+    summary: 'A tenant is being rate-limited.',
+    description: `Tenant {{ $labels.tenant_id }} of {{ $labels.job }} hits its rate limit {{ $value | humanize }} times per second.`,
+    dashboard: 'tenants',
+    runbook: {
+      meaning: `Requests of one tenant have been rejected by its rate limit more than ${limited.value} times per second for ${limited.for}.`,
+      impact: "The tenant's agents see rejected calls; the rest of the fleet is protected.",
+      investigate: [
+        "Check the tenant's request rate and quota on the Tenants dashboard: organic growth or a runaway agent loop?",
+        'Read the audit log of the tenant: the same tool called in a tight loop points at an agent bug.',
+      ],
+      mitigate: ['Contact the tenant; raise its limit if the growth is legitimate.'],
+    },
+    cases: [
+      limitedFiring,
+      ...tooEarly(limitedFiring, limited.for),
+      {
+        name: 'rate limiting just below the threshold',
+        interval: '1m',
+        inputs: limitedCase(limited.value * 0.9 * 60),
+        evalTime: after(limited.window, limited.for),
+        expect: [],
+      },
+    ],
+  });
+
+  // --- the telemetry itself -----------------------------------------------------------------------------------
+  const droppedCase = (perMinute: number) => [
+    counter(
+      METRICS.telemetryDropped.name,
+      { ...base, [LABEL.SIGNAL]: 'span', [LABEL.REASON]: 'export_failed' },
+      perMinute,
+      40,
+    ),
+  ];
+  const droppedLabels = { ...base, [LABEL.SIGNAL]: 'span', [LABEL.REASON]: 'export_failed' };
+  specs.push({
+    alert: 'McpTelemetryDropped',
+    expr: `sum by (job, instance, ${LABEL.SIGNAL}, ${LABEL.REASON}) (rate(${METRICS.telemetryDropped.name}{${sel}}[10m])) > 0`,
+    for: '10m',
+    severity: 'warning',
+    priority: 'P3',
+    summary: 'An MCP server is losing telemetry.',
+    description:
+      '{{ $labels.instance }} of {{ $labels.job }} drops {{ $value | humanize }} {{ $labels.signal }} items per second ({{ $labels.reason }}).',
+    dashboard: 'runtime',
+    runbook: {
+      meaning:
+        'mcp-observatory could not deliver spans or log records (the collector is down or slow, or the export queue is full), or a metric could not be recorded.',
+      impact: 'No user impact: requests are served. Traces and logs have gaps, so the next investigation is harder.',
+      investigate: [
+        'Check the reason label: `export_failed` points at the collector; `queue_full` at too much telemetry for the export rate.',
+        "Check the collector's health endpoint and its own metrics (refused or dropped items).",
+      ],
+      mitigate: [
+        'Restore the collector; raise OTEL_BSP_MAX_QUEUE_SIZE or lower the sampling rate if the queue is too small.',
+      ],
+    },
+    cases: [
+      {
+        name: 'spans dropped for export failures',
+        interval: '1m',
+        inputs: droppedCase(6),
+        evalTime: '25m',
+        expect: [{ labels: droppedLabels, value: humanize(0.1) }],
+      },
+      { name: 'nothing dropped', interval: '1m', inputs: droppedCase(0), evalTime: '25m', expect: [] },
+    ],
+  });
+
+  // --- anomalies against history ------------------------------------------------------------------------------
+  const drop = t.trafficDrop;
+  const week = 7 * 24 * 12; // five-minute steps in a week
+  // 10 requests/s for a week, then `perSecond` for the last 100 minutes.
+  const traffic = (perSecond: number) => [
+    {
+      series: `${REQUESTS}{job="${job}", instance="${INSTANCE}", ${LABEL.METHOD}="tools/call", ${LABEL.TOOL}="search", ${LABEL.ERROR_TYPE}="", ${LABEL.TRANSPORT}="tcp"}`,
+      values: `0+3000x${week} ${3000 * week}+${perSecond * 300}x20`,
+    },
+  ];
+  const dropWhen = `${week * 5 + 100}m`;
+  const lowRate = Math.round(drop.value * 10 * 0.5 * 100) / 100;
+  const okRate = Math.round(drop.value * 10 * 1.2 * 100) / 100;
+  specs.push({
+    alert: 'McpTrafficDrop',
+    expr:
+      `sum by (job) (rate(${REQUESTS}{${sel}}[${drop.window}]))\n` +
+      `  < ${drop.value} * sum by (job) (rate(${REQUESTS}{${sel}}[${drop.window}] offset 1w))\n` +
+      `and sum by (job) (rate(${REQUESTS}{${sel}}[${drop.window}] offset 1w)) > 0.1`,
+    for: drop.for,
+    severity: 'warning',
+    priority: 'P2',
+    summary: 'Traffic dropped far below last week at the same time.',
+    description: `{{ $labels.job }} receives {{ $value | humanize }} requests per second, under ${pct(drop.value)}% of last week's rate at this time.`,
+    dashboard: 'overview',
+    runbook: {
+      meaning: `The request rate is below ${pct(drop.value)}% of the rate at the same time one week ago (which was above 0.1/s), for ${drop.for}.`,
+      impact:
+        'Clients cannot reach the server (DNS, gateway, auth) or stopped calling it: a silent outage that error alerts miss.',
+      investigate: [
+        'Check the path in front of the server: load balancer, gateway, DNS, certificates.',
+        'Check authentication failures: clients with expired credentials stop getting through.',
+        'Ask whether a client application was turned off or changed (a release, a holiday).',
+      ],
+      mitigate: ['Restore the broken path; if the drop is expected (a holiday), silence the alert for its duration.'],
+    },
+    evaluationInterval: '15m',
+    cases: [
+      {
+        name: `traffic fell from 10/s to ${lowRate}/s`,
+        interval: '5m',
+        inputs: traffic(lowRate),
+        evalTime: dropWhen,
+        expect: [{ labels: { job }, value: humanize(lowRate) }],
+      },
+      {
+        name: `traffic fell from 10/s to ${okRate}/s, above the threshold`,
+        interval: '5m',
+        inputs: traffic(okRate),
+        evalTime: dropWhen,
+        expect: [],
+      },
+    ],
+  });
+
+  const baseline = t.latencyBaseline;
+  const p95Record = `${RECORD.quantile('job')}{${sel}, quantile="0.95"}`;
+  // A week at p95 0.195 s (all requests in the 0.1–0.2 s bucket), then an hour at another distribution.
+  const regression = (recent: Record<number, number>) =>
+    histogram(METRICS.serverOperationDuration.name, request({}), {}, 0, false).map((bucketSeries, i) => {
+      const before = i >= bucketIndex(0.2) ? 60 : 0;
+      let after = 0;
+      for (const [index, count] of Object.entries(recent)) if (i >= Number(index)) after += count;
+      return { series: bucketSeries.series, values: `0+${before}x${week} ${before * week}+${after}x12` };
+    });
+  specs.push({
+    alert: 'McpLatencyAboveBaseline',
+    expr:
+      `${p95Record}\n  > ${baseline.value} * avg_over_time(${p95Record}[7d])\n` +
+      `and ${p95Record}\n  > avg_over_time(${p95Record}[7d]) + 3 * stddev_over_time(${p95Record}[7d])`,
+    for: baseline.for,
+    severity: 'info',
+    priority: 'P4',
+    summary: 'Latency is far above its weekly baseline.',
+    description: `The p95 latency of {{ $labels.job }} is {{ $value | humanizeDuration }}, above ${baseline.value}x its 7-day mean and 3 standard deviations above it.`,
+    dashboard: 'overview',
+    runbook: {
+      meaning: `p95 latency is more than ${baseline.value}x its 7-day mean and more than 3 standard deviations above it, for ${baseline.for}: a regression, even if below the absolute latency threshold.`,
+      impact: 'Slower agents; often the first sign of a regression or a degrading dependency.',
+      investigate: [
+        'Find when it changed on the Overview dashboard and match it with deployments and dependency changes.',
+        'Compare per-tool p95 on the Tools dashboard to find the tool that regressed.',
+      ],
+      mitigate: ['Roll back the change that regressed latency, or accept the new baseline if intended.'],
+    },
+    evaluationInterval: '15m',
+    cases: [
+      {
+        name: 'p95 rose from 0.195 s to 0.975 s in the last hour',
+        interval: '5m',
+        inputs: regression({ [bucketIndex(1)]: 60 }),
+        evalTime: `${7 * 24 + 1}h`,
+        expect: [{ labels: { job, quantile: '0.95' }, value: '975ms' }],
+      },
+      {
+        name: 'p95 rose from 0.195 s to 0.24 s: above mean + 3 sigma, below 1.5x',
+        interval: '5m',
+        inputs: regression({ [bucketIndex(0.2)]: 49, [bucketIndex(0.5)]: 3 }),
+        evalTime: `${7 * 24 + 1}h`,
+        expect: [],
+      },
+    ],
+  });
+
+  return specs;
+}
+
+/** Go's `%.4g`, which Prometheus's humanize functions use. */
+export function formatG(value: number): string {
+  if (value === 0) return '0';
+  const exponent = Math.floor(Math.log10(Math.abs(value)));
+  if (exponent < -4 || exponent >= 4) {
+    const [mantissa, power] = value.toExponential(3).split('e') as [string, string];
+    const trimmed = mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa;
+    const sign = power.startsWith('-') ? '-' : '+';
+    return `${trimmed}e${sign}${power.replace(/^[-+]/, '').padStart(2, '0')}`;
+  }
+  return String(Number(value.toPrecision(4)));
+}
+
+/** Prometheus's `humanize`: SI prefixes, 4 significant digits. */
+export function humanize(value: number): string {
+  if (value === 0 || !Number.isFinite(value)) return formatG(value);
+  const big = ['', 'k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
+  const small = ['', 'm', 'u', 'n', 'p', 'f', 'a', 'z', 'y'];
+  let v = value;
+  if (Math.abs(v) >= 1) {
+    let i = 0;
+    while (Math.abs(v) >= 1000 && i < big.length - 1) {
+      v /= 1000;
+      i++;
+    }
+    return `${formatG(v)}${big[i]}`;
+  }
+  let i = 0;
+  while (Math.abs(v) < 1 && i < small.length - 1) {
+    v *= 1000;
+    i++;
+  }
+  return `${formatG(v)}${small[i]}`;
+}
+
+/** Prometheus's `humanizeDuration` for values below a minute. */
+export function humanizeDuration(secondsValue: number): string {
+  if (secondsValue >= 1) return `${formatG(secondsValue)}s`;
+  return `${formatG(secondsValue * 1000)}ms`;
+}

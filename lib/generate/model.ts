@@ -1,0 +1,95 @@
+import { CLIENT_FAULT_ERROR_TYPES, LABEL, METRICS } from '../contract.js';
+import type { Config, LatencyObjective } from '../config/config.js';
+
+/** One service-level objective, ready for rule generation. */
+export interface Slo {
+  /** Unique id (`sloth_id`): `<service>-<name>`. */
+  id: string;
+  /** The `slo` label: `availability`, `latency`, `tool-search-availability` … */
+  name: string;
+  kind: 'availability' | 'latency';
+  /** Objective as a ratio (0.999). */
+  objective: number;
+  /** Extra matchers of the requests this SLO covers (empty for the whole service). */
+  matchers: string;
+  /** The tool of a per-tool SLO. */
+  tool?: string;
+  /** Latency SLOs: the bucket boundary requests must stay under. */
+  thresholdSeconds?: number;
+  /** Human description for runbooks and summaries. */
+  description: string;
+}
+
+/** The resolved model every generator reads. */
+export interface Model {
+  config: Config;
+  service: string;
+  job: string;
+  /** Matcher selecting the service's series: `job="…"`. */
+  selector: string;
+  slos: Slo[];
+}
+
+/** Matchers of server-owned errors: an error type that is not a client fault. */
+export const SERVER_FAULT = `${LABEL.ERROR_TYPE}!="", ${LABEL.ERROR_TYPE}!~"${CLIENT_FAULT_ERROR_TYPES.join('|')}"`;
+
+/** The request counter every ratio is built from. */
+export const REQUESTS = `${METRICS.serverOperationDuration.name}_count`;
+export const BUCKETS = `${METRICS.serverOperationDuration.name}_bucket`;
+
+function latencySlo(
+  service: string,
+  name: string,
+  matchers: string,
+  latency: LatencyObjective,
+  what: string,
+  tool?: string,
+): Slo {
+  return {
+    id: `${service}-${name}`,
+    name,
+    kind: 'latency',
+    objective: latency.objective / 100,
+    matchers,
+    ...(tool !== undefined && { tool }),
+    thresholdSeconds: latency.thresholdSeconds,
+    description: `${latency.objective}% of ${what} complete within ${latency.thresholdSeconds} s`,
+  };
+}
+
+/** Resolve the configuration into the model: selectors, SLOs with their matchers. */
+export function buildModel(config: Config): Model {
+  const service = config.service.name;
+  const job = config.service.job ?? service;
+  const slos: Slo[] = [
+    {
+      id: `${service}-availability`,
+      name: 'availability',
+      kind: 'availability',
+      objective: config.slos.availability.objective / 100,
+      matchers: '',
+      description: `${config.slos.availability.objective}% of requests succeed without a server-owned error`,
+    },
+    latencySlo(service, 'latency', '', config.slos.latency, 'requests'),
+  ];
+  for (const tool of Object.keys(config.slos.tools).sort()) {
+    const slo = config.slos.tools[tool]!;
+    const matchers = `${LABEL.METHOD}="tools/call", ${LABEL.TOOL}="${tool.replace(/["\\]/g, '\\$&')}"`;
+    const slug = tool.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    if (slo.availability !== undefined) {
+      slos.push({
+        id: `${service}-tool-${slug}-availability`,
+        name: `tool-${slug}-availability`,
+        kind: 'availability',
+        objective: slo.availability / 100,
+        matchers,
+        tool,
+        description: `${slo.availability}% of calls of tool ${tool} succeed without a server-owned error`,
+      });
+    }
+    if (slo.latency) {
+      slos.push(latencySlo(service, `tool-${slug}-latency`, matchers, slo.latency, `calls of tool ${tool}`, tool));
+    }
+  }
+  return { config, service, job, selector: `job="${job}"`, slos };
+}
