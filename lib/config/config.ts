@@ -109,7 +109,7 @@ function problemOf(error: ErrorObject, config: unknown): ConfigProblem {
   const described = schemaAt(error.schemaPath).description;
   if (error.keyword === 'additionalProperties') {
     const key = String(params['additionalProperty']);
-    const parentSchema = schemaAt(`${error.schemaPath}/x`) as { properties?: Record<string, unknown> };
+    const parentSchema = schemaAt(error.schemaPath) as { properties?: Record<string, unknown> };
     const known = Object.keys(parentSchema.properties ?? {});
     return {
       pointer: `${error.instancePath}/${key}`,
