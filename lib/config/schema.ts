@@ -10,11 +10,11 @@ const duration = {
   description: 'a Prometheus duration such as 30s, 5m, 1h or 1d',
 };
 
-const percent = (defaultValue: number, description: string) => ({
+const percent = (defaultValue: number | undefined, description: string) => ({
   type: 'number',
   exclusiveMinimum: 0,
   exclusiveMaximum: 100,
-  default: defaultValue,
+  ...(defaultValue !== undefined && { default: defaultValue }),
   description: `${description}, in percent (between 0 and 100, exclusive)`,
 });
 
@@ -63,10 +63,9 @@ const webhook = (path: string) => ({
   },
 });
 
-const latencyObjective = {
+const latencyFields = {
   type: 'object',
   additionalProperties: false,
-  default: {},
   properties: {
     objective: percent(99, 'share of requests that must be faster than thresholdSeconds'),
     thresholdSeconds: {
@@ -77,6 +76,7 @@ const latencyObjective = {
     },
   },
 };
+const latencyObjective = { ...latencyFields, default: {} };
 
 export const CONFIG_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -132,13 +132,13 @@ export const CONFIG_SCHEMA = {
         tools: {
           type: 'object',
           default: {},
-          description: 'per-tool SLOs, keyed by tool name',
+          description: 'per-tool SLOs, keyed by tool name; a tool gets the SLOs its entry names',
           additionalProperties: {
             type: 'object',
             additionalProperties: false,
             properties: {
-              availability: percent(99.9, 'share of calls of this tool without a server-owned error'),
-              latency: latencyObjective,
+              availability: percent(undefined, 'share of calls of this tool without a server-owned error'),
+              latency: latencyFields,
             },
           },
         },
