@@ -117,8 +117,10 @@ function burnSpec(model: Model, slo: Slo, tier: BurnRateTier, index: number): Al
     evalTime: `${evalMinutes}m`,
     expect: [{ labels: expected, value: `${formatG(round(ratio) * 100)}%` }],
   };
+  const early = Math.max(1, Math.floor(seconds(tier.for) / 120));
   const cases: AlertCase[] = [
     firing,
+    { ...firing, name: `${firing.name}, but not before its for: ${tier.for}`, evalTime: `${early}m`, expect: [] },
     {
       name: `${slo.name}: error ratio just below ${factor}x the budget`,
       interval: '1m',
