@@ -6,6 +6,7 @@ import { thresholdAlerts } from './alerts.js';
 import { alertmanagerConfig } from './alertmanager.js';
 import { burnRateAlerts } from './burn-rate.js';
 import { ALERT_LABEL } from './conventions.js';
+import { dashboardFiles } from './dashboards/index.js';
 import { buildModel } from './model.js';
 import type { Model } from './model.js';
 import { promtoolTests } from './promtool-tests.js';
@@ -95,5 +96,6 @@ export function generateBundle(config: Config, source = 'defaults'): Map<string,
     files.set(PATHS.runbook(alert), `<!-- ${stamp} -->\n\n${runbook(model, group)}`);
   }
   files.set(PATHS.alertmanager, `# ${stamp}\n${yaml(alertmanagerConfig(model))}`);
+  for (const [path, json] of dashboardFiles(model, stamp)) files.set(path, json);
   return files;
 }

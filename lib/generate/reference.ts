@@ -1,5 +1,9 @@
 import { ATTR, DURATION_BUCKETS_SECONDS, METRICS, PROCESS_METRICS } from '../contract.js';
 import { CONFIG_SCHEMA } from '../config/schema.js';
+import { resolveConfig } from '../config/config.js';
+import { DASHBOARDS } from './conventions.js';
+import { dashboardSpecs } from './dashboards/index.js';
+import { buildModel } from './model.js';
 
 /**
  * The telemetry reference of the README, written from the contract so the documentation cannot drift from what the
@@ -55,10 +59,26 @@ export function configReference(): string {
   return ['| field | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
+/** The panels of each dashboard, as generated from the default configuration. */
+export function dashboardsReference(): string {
+  return dashboardSpecs(buildModel(resolveConfig({})))
+    .map((spec) => {
+      const { uid, title } = DASHBOARDS[spec.key];
+      const panels = spec.items.filter((item) => !('row' in item)) as { title: string; unit: string }[];
+      return [
+        `**${title}** (\`dashboards/${uid}.json\`, uid \`${uid}\`) — ${spec.description}`,
+        '',
+        ...panels.map((panel) => `- ${panel.title} (\`${panel.unit}\`)`),
+      ].join('\n');
+    })
+    .join('\n\n');
+}
+
 /** Generated sections of the README, each between its markers. */
 const SECTIONS = {
   'telemetry-reference': telemetryReference,
   'config-reference': configReference,
+  'dashboards-reference': dashboardsReference,
 } as const;
 
 /** `readme` with every generated section replaced by the current one. */

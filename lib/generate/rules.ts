@@ -89,6 +89,8 @@ function goldenSignals(model: Model): RuleGroup {
 /** Labels every SLO series carries: ours and Sloth's. */
 export function sloLabels(model: Model, slo: Slo): Record<string, string> {
   return {
+    // job too, so dashboards and reports filter SLO series by the same $job as everything else
+    job: model.job,
     [ALERT_LABEL.SERVICE]: model.service,
     [ALERT_LABEL.SLO]: slo.name,
     [SLOTH_LABEL.ID]: slo.id,
