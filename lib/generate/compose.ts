@@ -1,0 +1,325 @@
+import { stringify } from 'yaml';
+import type { Model } from './model.js';
+
+/** Pinned images of the stack: never `latest`, so a clone from a year ago starts the same stack. */
+export const IMAGES = {
+  node: 'node:22.16.0-bookworm-slim',
+  prometheus: 'prom/prometheus:v2.55.1',
+  alertmanager: 'prom/alertmanager:v0.28.1',
+  grafana: 'grafana/grafana:11.6.1',
+  tempo: 'grafana/tempo:2.7.2',
+  loki: 'grafana/loki:3.4.3',
+} as const;
+
+/** Datasource uids provisioned into Grafana: fixed, so exemplar and trace-to-logs links can name them. */
+export const DATASOURCE_UIDS = { prometheus: 'prometheus', tempo: 'tempo', loki: 'loki' } as const;
+
+/** Host ports the stack publishes (all distinct, checked by a test). */
+export const PORTS = {
+  mcp: 3000,
+  grafana: 3001,
+  prometheus: 9090,
+  alertmanager: 9093,
+  tempo: 3200,
+  loki: 3100,
+  otlpGrpc: 4317,
+  otlpHttp: 4318,
+  collectorHealth: 13133,
+  collectorMetrics: 8888,
+  spanMetrics: 8889,
+} as const;
+
+/** What the stack needs to know about the collector the bundle configures. */
+export interface CollectorDeployment {
+  /** Contrib image tag: the same version as the builder manifest. */
+  version: string;
+  /** The generated collector config, relative to the repository root. */
+  configPath: string;
+}
+
+const healthcheck = (test: string[], interval = '10s') => ({
+  test,
+  interval,
+  timeout: '5s',
+  retries: 5,
+  start_period: '20s',
+});
+const limits = (cpus: string, memory: string) => ({ resources: { limits: { cpus, memory } } });
+
+/**
+ * The docker-compose stack and the configuration files it mounts: the reference MCP server, the collector, Prometheus
+ * (rules from alerts/, exemplar storage), Alertmanager (generated routing), Grafana (provisioned datasources with fixed
+ * uids and the generated dashboards), Tempo, Loki, and a load generator under the `load` profile.
+ */
+export function composeFiles(model: Model, stamp: string, collector: CollectorDeployment): Map<string, string> {
+  const files = new Map<string, string>();
+  const yaml = (value: unknown) => `# ${stamp}\n${stringify(value, { lineWidth: 0 })}`;
+  const job = model.job;
+
+  files.set(
+    'compose/docker-compose.yaml',
+    yaml({
+      name: 'mcp-observatory',
+      services: {
+        'mcp-server': {
+          build: { context: '..', dockerfile: 'examples/Dockerfile' },
+          image: `mcp-observatory/reference-server:local`,
+          environment: {
+            HOST: '0.0.0.0',
+            PORT: String(PORTS.mcp),
+            OTEL_SERVICE_NAME: model.service,
+            OTEL_EXPORTER_OTLP_ENDPOINT: `http://collector:${PORTS.otlpHttp}`,
+          },
+          ports: [`${PORTS.mcp}:${PORTS.mcp}`],
+          healthcheck: healthcheck([
+            'CMD',
+            'node',
+            '-e',
+            `fetch('http://127.0.0.1:${PORTS.mcp}/health/live').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+          ]),
+          restart: 'unless-stopped',
+          deploy: limits('1.0', '512M'),
+          depends_on: { collector: { condition: 'service_started' } },
+        },
+        collector: {
+          image: `otel/opentelemetry-collector-contrib:${collector.version}`,
+          command: ['--config=/etc/otelcol/config.yaml'],
+          volumes: [`../${collector.configPath}:/etc/otelcol/config.yaml:ro`],
+          ports: [
+            `${PORTS.otlpGrpc}:${PORTS.otlpGrpc}`,
+            `${PORTS.otlpHttp}:${PORTS.otlpHttp}`,
+            `${PORTS.collectorHealth}:${PORTS.collectorHealth}`,
+          ],
+          // The contrib image is distroless (no shell, no HTTP client to call its health_check extension): the check
+          // in the container is that the binary runs and accepts its configuration; Prometheus scrapes its metrics.
+          healthcheck: healthcheck(['CMD', '/otelcol-contrib', 'validate', '--config=/etc/otelcol/config.yaml'], '30s'),
+          restart: 'unless-stopped',
+          deploy: limits('1.0', '512M'),
+          depends_on: { tempo: { condition: 'service_started' }, loki: { condition: 'service_started' } },
+        },
+        prometheus: {
+          image: IMAGES.prometheus,
+          command: [
+            '--config.file=/etc/prometheus/prometheus.yml',
+            '--storage.tsdb.path=/prometheus',
+            '--storage.tsdb.retention.time=30d',
+            '--enable-feature=exemplar-storage',
+            '--web.enable-admin-api',
+            '--web.enable-lifecycle',
+          ],
+          volumes: [
+            './prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+            '../alerts/mcp-observatory.rules.yaml:/etc/prometheus/rules/mcp-observatory.rules.yaml:ro',
+            'prometheus-data:/prometheus',
+          ],
+          ports: [`${PORTS.prometheus}:9090`],
+          healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:9090/-/ready']),
+          restart: 'unless-stopped',
+          deploy: limits('1.0', '1G'),
+        },
+        alertmanager: {
+          image: IMAGES.alertmanager,
+          command: ['--config.file=/etc/alertmanager/alertmanager.yaml', '--storage.path=/alertmanager'],
+          volumes: [
+            '../alerts/alertmanager.yaml:/etc/alertmanager/alertmanager.yaml:ro',
+            'alertmanager-data:/alertmanager',
+          ],
+          ports: [`${PORTS.alertmanager}:9093`],
+          healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:9093/-/ready']),
+          restart: 'unless-stopped',
+          deploy: limits('0.5', '256M'),
+        },
+        grafana: {
+          image: IMAGES.grafana,
+          environment: {
+            GF_AUTH_ANONYMOUS_ENABLED: 'true',
+            GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer',
+            GF_SECURITY_ADMIN_PASSWORD__FILE: '/run/secrets/grafana_admin_password',
+          },
+          secrets: ['grafana_admin_password'],
+          volumes: [
+            './grafana/provisioning:/etc/grafana/provisioning:ro',
+            '../dashboards:/var/lib/grafana/dashboards/mcp-observatory:ro',
+            'grafana-data:/var/lib/grafana',
+          ],
+          ports: [`${PORTS.grafana}:3000`],
+          healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3000/api/health']),
+          restart: 'unless-stopped',
+          deploy: limits('0.5', '512M'),
+          depends_on: { prometheus: { condition: 'service_healthy' } },
+        },
+        tempo: {
+          image: IMAGES.tempo,
+          command: ['-config.file=/etc/tempo/tempo.yaml'],
+          volumes: ['./tempo/tempo.yaml:/etc/tempo/tempo.yaml:ro', 'tempo-data:/var/tempo'],
+          ports: [`${PORTS.tempo}:3200`],
+          healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3200/ready']),
+          restart: 'unless-stopped',
+          deploy: limits('1.0', '1G'),
+        },
+        loki: {
+          image: IMAGES.loki,
+          command: ['-config.file=/etc/loki/loki.yaml'],
+          volumes: ['./loki/loki.yaml:/etc/loki/loki.yaml:ro', 'loki-data:/loki'],
+          ports: [`${PORTS.loki}:3100`],
+          healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3100/ready']),
+          restart: 'unless-stopped',
+          deploy: limits('1.0', '1G'),
+        },
+        load: {
+          image: `mcp-observatory/reference-server:local`,
+          profiles: ['load'],
+          entrypoint: [
+            'node',
+            'dist/lib/bin.js',
+            'load',
+            '--url',
+            `http://mcp-server:${PORTS.mcp}/mcp`,
+            '--duration',
+            '10m',
+          ],
+          depends_on: { 'mcp-server': { condition: 'service_healthy' } },
+          restart: 'no',
+          deploy: limits('0.5', '256M'),
+        },
+      },
+      volumes: {
+        'prometheus-data': {},
+        'alertmanager-data': {},
+        'grafana-data': {},
+        'tempo-data': {},
+        'loki-data': {},
+      },
+      secrets: { grafana_admin_password: { file: './grafana/admin-password.txt' } },
+    }),
+  );
+
+  files.set(
+    'compose/prometheus/prometheus.yml',
+    yaml({
+      global: { scrape_interval: '15s', evaluation_interval: '15s' },
+      rule_files: ['/etc/prometheus/rules/mcp-observatory.rules.yaml'],
+      alerting: { alertmanagers: [{ static_configs: [{ targets: ['alertmanager:9093'] }] }] },
+      scrape_configs: [
+        { job_name: job, static_configs: [{ targets: [`mcp-server:${PORTS.mcp}`] }] },
+        { job_name: 'otel-collector', static_configs: [{ targets: [`collector:${PORTS.collectorMetrics}`] }] },
+        { job_name: 'otel-collector-spanmetrics', static_configs: [{ targets: [`collector:${PORTS.spanMetrics}`] }] },
+        { job_name: 'prometheus', static_configs: [{ targets: ['127.0.0.1:9090'] }] },
+      ],
+    }),
+  );
+
+  files.set(
+    'compose/grafana/provisioning/datasources/datasources.yaml',
+    yaml({
+      apiVersion: 1,
+      datasources: [
+        {
+          name: 'Prometheus',
+          type: 'prometheus',
+          uid: DATASOURCE_UIDS.prometheus,
+          url: 'http://prometheus:9090',
+          access: 'proxy',
+          isDefault: true,
+          // A latency exemplar carries trace_id: link it to the trace in Tempo.
+          jsonData: { exemplarTraceIdDestinations: [{ name: 'trace_id', datasourceUid: DATASOURCE_UIDS.tempo }] },
+        },
+        {
+          name: 'Tempo',
+          type: 'tempo',
+          uid: DATASOURCE_UIDS.tempo,
+          url: 'http://tempo:3200',
+          access: 'proxy',
+          jsonData: {
+            // From a span to the log lines with the same trace id.
+            tracesToLogsV2: {
+              datasourceUid: DATASOURCE_UIDS.loki,
+              filterByTraceID: true,
+              spanStartTimeShift: '-5m',
+              spanEndTimeShift: '5m',
+            },
+            tracesToMetrics: { datasourceUid: DATASOURCE_UIDS.prometheus },
+            serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
+          },
+        },
+        {
+          name: 'Loki',
+          type: 'loki',
+          uid: DATASOURCE_UIDS.loki,
+          url: 'http://loki:3100',
+          access: 'proxy',
+          jsonData: {
+            derivedFields: [
+              {
+                name: 'trace_id',
+                matcherType: 'label',
+                matcherRegex: 'trace_id',
+                url: '$${__value.raw}',
+                datasourceUid: DATASOURCE_UIDS.tempo,
+              },
+            ],
+          },
+        },
+      ],
+    }),
+  );
+
+  files.set(
+    'compose/grafana/provisioning/dashboards/dashboards.yaml',
+    yaml({
+      apiVersion: 1,
+      providers: [
+        {
+          name: 'mcp-observatory',
+          folder: 'MCP',
+          type: 'file',
+          disableDeletion: true,
+          allowUiUpdates: false,
+          options: { path: '/var/lib/grafana/dashboards/mcp-observatory', foldersFromFilesStructure: false },
+        },
+      ],
+    }),
+  );
+
+  files.set('compose/grafana/admin-password.txt', 'change-me\n');
+
+  files.set(
+    'compose/tempo/tempo.yaml',
+    yaml({
+      server: { http_listen_port: 3200 },
+      distributor: {
+        receivers: { otlp: { protocols: { grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } } } },
+      },
+      storage: { trace: { backend: 'local', local: { path: '/var/tempo/traces' }, wal: { path: '/var/tempo/wal' } } },
+      metrics_generator: { storage: { path: '/var/tempo/generator/wal' } },
+    }),
+  );
+
+  files.set(
+    'compose/loki/loki.yaml',
+    yaml({
+      auth_enabled: false,
+      server: { http_listen_port: 3100 },
+      common: {
+        instance_addr: '127.0.0.1',
+        path_prefix: '/loki',
+        storage: { filesystem: { chunks_directory: '/loki/chunks', rules_directory: '/loki/rules' } },
+        replication_factor: 1,
+        ring: { kvstore: { store: 'inmemory' } },
+      },
+      schema_config: {
+        configs: [
+          {
+            from: '2024-01-01',
+            store: 'tsdb',
+            object_store: 'filesystem',
+            schema: 'v13',
+            index: { prefix: 'index_', period: '24h' },
+          },
+        ],
+      },
+      limits_config: { allow_structured_metadata: true },
+    }),
+  );
+  return files;
+}
