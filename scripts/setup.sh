@@ -98,3 +98,7 @@ if [ "$(pint_version)" != "$PINT_VERSION" ]; then
   echo "setup: pint built in $((SECONDS - started)) s"
 fi
 echo "setup: pint $(pint_version) ($CACHE/bin/pint)"
+
+# The OpenTelemetry Collector the tests run: built from its Go modules with the collector builder, cached by the hash
+# of collector/manifest.yaml.
+bash scripts/build-collector.sh

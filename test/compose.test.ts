@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { COLLECTOR_PATHS } from '../lib/generate/collector.js';
 import { DASHBOARDS } from '../lib/generate/conventions.js';
 import { needs, requireBinary } from './fixtures/binaries.js';
 
@@ -140,14 +141,7 @@ describe('the compose stack', () => {
 
   it('runs the collector image of the version the builder manifest pins', () => {
     const image = compose.services['collector']!.image!;
-    const manifest = readFileSync(
-      join(
-        ROOT,
-        'collector',
-        readdirSync(join(ROOT, 'collector')).find((f) => /builder/.test(f))!,
-      ),
-      'utf8',
-    );
+    const manifest = readFileSync(join(ROOT, COLLECTOR_PATHS.manifest), 'utf8');
     const version = image.split(':')[1]!;
     expect(manifest).toContain(version);
     expect(existsSync(resolve(COMPOSE_DIR, compose.services['collector']!.volumes![0]!.split(':')[0]!))).toBe(true);

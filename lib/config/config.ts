@@ -58,6 +58,18 @@ export interface Config {
     groupInterval: string;
     repeatInterval: string;
   };
+  collector: CollectorSettings;
+}
+
+/** The `collector` section: what the generated OpenTelemetry Collector config exports where, and what it keeps. */
+export interface CollectorSettings {
+  tempo: { endpoint: string; insecure: boolean };
+  loki: { endpoint: string };
+  resource: { serviceNamespace: string; deploymentEnvironment: string };
+  memoryLimitMiB: number;
+  sampling: { percentage: number; decisionWait: string };
+  redaction: { allowArguments: string[]; allowResults: string[]; blockedValues: string[] };
+  routing: { tenants: string[]; defaultTenant?: string };
 }
 
 /** One problem of a configuration: where (a JSON pointer), what was found, and how to fix it. */
@@ -155,6 +167,16 @@ function semanticProblems(config: Config): ConfigProblem[] {
       });
     }
   };
+  const routing = config.collector.routing;
+  if (routing.tenants.length > 0 && routing.defaultTenant === undefined) {
+    // Multi-tenant Tempo and Loki refuse data without X-Scope-OrgID: the other tenants' telemetry needs one too.
+    problems.push({
+      pointer: '/collector/routing/defaultTenant',
+      value: undefined,
+      message: 'missing: routing tenants to their own pipelines needs a tenant for everything else',
+      fix: 'set collector.routing.defaultTenant, e.g. "default"',
+    });
+  }
   checkObjective('/slos/availability/objective', config.slos.availability.objective);
   checkObjective('/slos/latency/objective', config.slos.latency.objective);
   checkThreshold('/slos/latency/thresholdSeconds', config.slos.latency.thresholdSeconds);

@@ -78,6 +78,29 @@ const latencyFields = {
 };
 const latencyObjective = { ...latencyFields, default: {} };
 
+/** A Go duration as the collector reads it (no days: Go has none). */
+const goDuration = {
+  type: 'string',
+  pattern: '^([0-9]+(ms|s|m|h))+$',
+  description: 'a duration such as 500ms, 10s or 1m',
+};
+
+/** Tenant ids become X-Scope-OrgID headers and collector pipeline names: keep them to the characters both accept. */
+const tenantId = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,149}$',
+  description: 'a tenant id: a letter or digit, then letters, digits, _, . or -, up to 150 characters',
+};
+
+/** Tool names as the MCP specification allows them. */
+const toolNames = (description: string) => ({
+  type: 'array',
+  uniqueItems: true,
+  items: { type: 'string', pattern: '^[A-Za-z0-9_./-]{1,128}$' },
+  default: [],
+  description,
+});
+
 export const CONFIG_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://mcp-observatory.dev/schema/config.json',
@@ -238,6 +261,120 @@ export const CONFIG_SCHEMA = {
           ...duration,
           default: '4h',
           description: `how long to wait before repeating a notification (${duration.description})`,
+        },
+      },
+    },
+    collector: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        tempo: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            endpoint: {
+              type: 'string',
+              minLength: 1,
+              default: 'tempo:4317',
+              description: 'host:port of the OTLP gRPC endpoint traces are exported to (Tempo)',
+            },
+            insecure: { type: 'boolean', default: true, description: 'send traces to Tempo without TLS' },
+          },
+        },
+        loki: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            endpoint: {
+              type: 'string',
+              format: 'uri',
+              default: 'http://loki:3100/otlp',
+              description: "Loki's OTLP endpoint logs are exported to (the collector appends /v1/logs)",
+            },
+          },
+        },
+        resource: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            serviceNamespace: {
+              type: 'string',
+              minLength: 1,
+              default: 'mcp',
+              description: 'service.namespace set on telemetry that does not carry one',
+            },
+            deploymentEnvironment: {
+              type: 'string',
+              minLength: 1,
+              default: 'production',
+              description: 'deployment.environment.name set on telemetry that does not carry one',
+            },
+          },
+        },
+        memoryLimitMiB: {
+          type: 'integer',
+          minimum: 32,
+          default: 400,
+          description:
+            "MiB the collector may use before it refuses data (memory_limiter): ~80% of its container's limit",
+        },
+        sampling: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            percentage: {
+              type: 'number',
+              minimum: 0,
+              maximum: 100,
+              default: 10,
+              description:
+                'percent of the other traces kept; error traces and traces slower than an SLO threshold always are',
+            },
+            decisionWait: {
+              ...goDuration,
+              default: '10s',
+              description: `how long tail sampling waits for a trace's spans before deciding (${goDuration.description})`,
+            },
+          },
+        },
+        redaction: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            allowArguments: toolNames('tools whose captured arguments (gen_ai.tool.call.arguments) pass the collector'),
+            allowResults: toolNames('tools whose captured results (gen_ai.tool.call.result) pass the collector'),
+            blockedValues: {
+              type: 'array',
+              items: { type: 'string', minLength: 1 },
+              default: [],
+              description: 'more RE2 patterns masked in every attribute (bearer tokens, JWTs and API keys always are)',
+            },
+          },
+        },
+        routing: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            tenants: {
+              type: 'array',
+              uniqueItems: true,
+              items: tenantId,
+              default: [],
+              description: 'tenant.id values routed to pipelines of their own, exported with X-Scope-OrgID: <tenant>',
+            },
+            defaultTenant: {
+              ...tenantId,
+              description:
+                'X-Scope-OrgID of all other telemetry; required with tenants, without them set on everything',
+            },
+          },
         },
       },
     },

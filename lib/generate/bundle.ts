@@ -5,6 +5,8 @@ import type { AlertSpec } from './alert-spec.js';
 import { thresholdAlerts } from './alerts.js';
 import { alertmanagerConfig } from './alertmanager.js';
 import { burnRateAlerts } from './burn-rate.js';
+import { COLLECTOR_PATHS, OTELCOL_VERSION, collectorFiles } from './collector.js';
+import { composeFiles } from './compose.js';
 import { ALERT_LABEL } from './conventions.js';
 import { dashboardFiles } from './dashboards/index.js';
 import { buildModel } from './model.js';
@@ -97,5 +99,8 @@ export function generateBundle(config: Config, source = 'defaults'): Map<string,
   }
   files.set(PATHS.alertmanager, `# ${stamp}\n${yaml(alertmanagerConfig(model))}`);
   for (const [path, json] of dashboardFiles(model, stamp)) files.set(path, json);
+  for (const [path, text] of collectorFiles(config, stamp)) files.set(path, text);
+  const collector = { version: OTELCOL_VERSION, configPath: COLLECTOR_PATHS.config };
+  for (const [path, text] of composeFiles(model, stamp, collector)) files.set(path, text);
   return files;
 }

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { COLLECTOR_PORTS } from './collector.js';
 import type { Model } from './model.js';
 
 /** Pinned images of the stack: never `latest`, so a clone from a year ago starts the same stack. */
@@ -22,11 +23,11 @@ export const PORTS = {
   alertmanager: 9093,
   tempo: 3200,
   loki: 3100,
-  otlpGrpc: 4317,
-  otlpHttp: 4318,
-  collectorHealth: 13133,
-  collectorMetrics: 8888,
-  spanMetrics: 8889,
+  otlpGrpc: COLLECTOR_PORTS.otlpGrpc,
+  otlpHttp: COLLECTOR_PORTS.otlpHttp,
+  collectorHealth: COLLECTOR_PORTS.healthCheck,
+  collectorMetrics: COLLECTOR_PORTS.selfMetrics,
+  spanMetrics: COLLECTOR_PORTS.prometheus,
 } as const;
 
 /** What the stack needs to know about the collector the bundle configures. */
@@ -203,7 +204,12 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
       scrape_configs: [
         { job_name: job, static_configs: [{ targets: [`mcp-server:${PORTS.mcp}`] }] },
         { job_name: 'otel-collector', static_configs: [{ targets: [`collector:${PORTS.collectorMetrics}`] }] },
-        { job_name: 'otel-collector-spanmetrics', static_configs: [{ targets: [`collector:${PORTS.spanMetrics}`] }] },
+        // The collector's exporter sets job and instance of the services it saw: keep them, not the scrape's.
+        {
+          job_name: 'otel-collector-spanmetrics',
+          honor_labels: true,
+          static_configs: [{ targets: [`collector:${PORTS.spanMetrics}`] }],
+        },
         { job_name: 'prometheus', static_configs: [{ targets: ['127.0.0.1:9090'] }] },
       ],
     }),

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism, homedir } from 'node:os';
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PATHS } from '../generate/bundle.js';
 import type { Problem } from './offline.js';
@@ -11,6 +12,19 @@ export function toolCache(): string {
 }
 
 /** The path of a validation tool, from PATH or the setup cache; undefined when it is not installed. */
+/** The collector manifest's hash as scripts/build-collector.sh computes it: sha256 of its non-comment lines. */
+export function manifestHash(text: string): string {
+  const lines = text.replace(/\n$/, '').split('\n');
+  const kept = lines.filter((line) => !line.startsWith('#')).map((line) => `${line}\n`);
+  return createHash('sha256').update(kept.join('')).digest('hex').slice(0, 16);
+}
+
+/** Where scripts/build-collector.sh caches the otelcol-mcp build of `manifest`, whether or not it exists. */
+export function collectorBinaryPath(manifest: string): string {
+  const hash = existsSync(manifest) ? manifestHash(readFileSync(manifest, 'utf8')) : 'no-manifest';
+  return join(toolCache(), 'otelcol', hash, 'otelcol-mcp');
+}
+
 type Tool = 'promtool' | 'amtool' | 'pint';
 
 export function findTool(name: Tool): string | undefined {

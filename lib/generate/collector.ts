@@ -1,0 +1,434 @@
+/**
+ * The OpenTelemetry Collector of the bundle: its config, generated from the same configuration file as the rules and
+ * dashboards, and the OpenTelemetry Collector Builder (`ocb`) manifest of a collector with exactly the components
+ * those configs use.
+ *
+ * Telemetry flows through these pipelines (`{tenant}` pipelines only when `collector.routing.tenants` is set):
+ *
+ *   otlp ─┬─ traces/spanmetrics: memory_limiter, resource ─────────────────────── span_metrics ─┐
+ *         ├─ traces: memory_limiter, resource, transform, redaction, tail_sampling ─ Tempo       │
+ *         │          (or routing/traces ─ traces/tenant.{tenant} ─ Tempo with X-Scope-OrgID)     │
+ *         ├─ logs: memory_limiter, resource, transform, redaction ─ Loki (or routing/logs ─ …)   │
+ *         └─ metrics: memory_limiter, resource, redaction ─ prometheus  ◄────────────────────────┘
+ *
+ * Span metrics are computed before tail sampling, so request rates and latencies count every span, not the sample.
+ */
+import { stringify } from 'yaml';
+import { resolveConfig } from '../config/config.js';
+import type { Config } from '../config/config.js';
+import { ATTR, DURATION_BUCKETS_SECONDS } from '../contract.js';
+
+/**
+ * The collector release the configs are written for, and that the builder manifest pins (the core's and contrib's
+ * v0.x modules). The compose stack runs `otel/opentelemetry-collector-contrib:<OTELCOL_VERSION>`, which holds every
+ * component used here under the same names. v0.157.0 is the newest release whose modules the Go module proxy serves
+ * here for every component we need (the routing connector and the prometheus exporter of 0.158–0.164 are refused).
+ */
+export const OTELCOL_VERSION = '0.157.0';
+/** The core's stable (v1.x) modules released with {@link OTELCOL_VERSION}: the confmap providers. */
+export const OTELCOL_STABLE_VERSION = '1.63.0';
+/** Name of the distribution the manifest builds, and of its binary. */
+export const OTELCOL_DIST = 'otelcol-mcp';
+
+/** Ports the generated configs listen on. */
+export const COLLECTOR_PORTS = {
+  /** OTLP over gRPC. */
+  otlpGrpc: 4317,
+  /** OTLP over HTTP (`/v1/traces`, `/v1/logs`, `/v1/metrics`): point `OTEL_EXPORTER_OTLP_ENDPOINT` here. */
+  otlpHttp: 4318,
+  /** `health_check` extension: `GET /` answers 200 while the collector is up. */
+  healthCheck: 13133,
+  /** The collector's own metrics (`otelcol_*`), Prometheus text on `/metrics`. */
+  selfMetrics: 8888,
+  /** Span metrics and OTLP-received metrics for Prometheus to scrape, on `/metrics` (not in the file variant). */
+  prometheus: 8889,
+} as const;
+export type CollectorPorts = Record<keyof typeof COLLECTOR_PORTS, number>;
+
+/** Where the collector files land in the bundle. */
+export const COLLECTOR_PATHS = {
+  /** Exports to Tempo, Loki and a Prometheus endpoint: the deployable config. */
+  config: 'collector/config.yaml',
+  /** Exports into JSON-lines files under `./otelcol-out`: a collector to run without any backend. */
+  fileConfig: 'collector/config.file.yaml',
+  /** The OpenTelemetry Collector Builder manifest of `otelcol-mcp`. */
+  manifest: 'collector/manifest.yaml',
+} as const;
+
+/** Metric names of the span metrics, as the prometheus exporter writes them. */
+export const SPAN_METRICS = {
+  calls: 'traces_span_metrics_calls_total',
+  duration: 'traces_span_metrics_duration_seconds',
+} as const;
+
+const CORE = 'go.opentelemetry.io/collector';
+const CONTRIB = 'github.com/open-telemetry/opentelemetry-collector-contrib';
+
+/** The Go module of each component type the generator may use, by kind. */
+export const COMPONENT_MODULES = {
+  receivers: { otlp: `${CORE}/receiver/otlpreceiver` },
+  processors: {
+    memory_limiter: `${CORE}/processor/memorylimiterprocessor`,
+    resource: `${CONTRIB}/processor/resourceprocessor`,
+    transform: `${CONTRIB}/processor/transformprocessor`,
+    redaction: `${CONTRIB}/processor/redactionprocessor`,
+    tail_sampling: `${CONTRIB}/processor/tailsamplingprocessor`,
+  },
+  connectors: {
+    span_metrics: `${CONTRIB}/connector/spanmetricsconnector`,
+    routing: `${CONTRIB}/connector/routingconnector`,
+  },
+  exporters: {
+    otlp_grpc: `${CORE}/exporter/otlpexporter`,
+    otlp_http: `${CORE}/exporter/otlphttpexporter`,
+    prometheus: `${CONTRIB}/exporter/prometheusexporter`,
+    file: `${CONTRIB}/exporter/fileexporter`,
+  },
+  extensions: { health_check: `${CONTRIB}/extension/healthcheckextension` },
+} as const;
+export type ComponentKind = keyof typeof COMPONENT_MODULES;
+const KINDS = Object.keys(COMPONENT_MODULES) as ComponentKind[];
+
+/** How the collector reads its config: environment, files and inline YAML (no http/https providers). */
+const PROVIDERS = ['envprovider', 'fileprovider', 'yamlprovider'].map(
+  (name) => `${CORE}/confmap/provider/${name} v${OTELCOL_STABLE_VERSION}`,
+);
+
+export interface CollectorOptions {
+  /**
+   * `backends`: traces to Tempo (OTLP gRPC), logs to Loki (OTLP HTTP), metrics on a Prometheus endpoint. `file`:
+   * every signal into JSON-lines files (`traces.jsonl`, `logs.jsonl`, `metrics.jsonl`, per tenant when routing).
+   * @default 'backends'
+   */
+  exporters?: 'backends' | 'file';
+  /** Directory of the files of the `file` variant. @default './otelcol-out' */
+  fileDirectory?: string;
+  /** Address every endpoint listens on. @default '0.0.0.0' for backends (a container), '127.0.0.1' for file */
+  host?: string;
+  /** Ports to listen on. @default COLLECTOR_PORTS */
+  ports?: Partial<CollectorPorts>;
+  /** How often span metrics (and files) are flushed; tests shorten it. @default '15s' (files: the exporter's 1s) */
+  flushInterval?: string;
+}
+
+/** The collector config as a plain object, in the collector's own YAML structure. */
+export type CollectorConfig = Record<string, Record<string, unknown>>;
+
+// Values of attributes whose key names a secret are masked whole. RE2 syntax; `\z`, not `$`, which the collector's
+// config resolver would read as the start of a `${...}` reference.
+const SECRET_KEY = String.raw`(?i)(^|\.)(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|[a-z0-9_-]*(token|secret|password)|passwd|credentials?|private[-_]?key)\z`;
+
+// Credential shapes masked wherever they appear in a value: the shapes lib/redaction.ts masks in captured content.
+const SECRET_VALUES = [
+  String.raw`(?i)\bBearer\s+[A-Za-z0-9._~+/-]+=*`, // HTTP bearer credentials
+  String.raw`(?i)\bBasic\s+[A-Za-z0-9+/]{8,}=*`, // HTTP basic credentials
+  String.raw`\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`, // JWT
+  String.raw`\bsk-[A-Za-z0-9_-]{16,}`, // OpenAI / Anthropic style secret keys
+  String.raw`\bgh[pousr]_[A-Za-z0-9]{20,}`, // GitHub tokens
+  String.raw`\bAKIA[0-9A-Z]{16}\b`, // AWS access key ids
+  String.raw`\bxox[abprs]-[A-Za-z0-9-]{10,}`, // Slack tokens
+  String.raw`\bAIza[0-9A-Za-z_-]{35}`, // Google API keys
+  String.raw`(?i)\b(api[-_]?key|access[-_]?token|secret|password)=[^\s&"']+`, // key=value in URLs and strings
+];
+
+/** Seconds as a Go duration: `0.5` → `500ms`, `2` → `2s`. */
+const goDuration = (seconds: number) => (seconds < 1 ? `${Math.round(seconds * 1000)}ms` : `${seconds}s`);
+
+/** `$` starts a `${...}` reference in a collector config; `$$` is a literal `$`. */
+const literal = (value: string) => value.replaceAll('$', '$$$$');
+
+/** An OTTL statement that deletes `key` unless the tool named in the same record is allowed to keep it. */
+function dropUnlessAllowed(context: 'span' | 'log', key: string, allowed: readonly string[]): string {
+  const statement = `delete_key(${context}.attributes, "${key}")`;
+  if (allowed.length === 0) return statement;
+  // Tool names are restricted by the schema to [A-Za-z0-9_./-]: no quoting is needed inside the OTTL string.
+  const tool = `${context}.attributes["${ATTR.GEN_AI_TOOL_NAME}"]`;
+  return `${statement} where ${allowed.map((name) => `${tool} != "${name}"`).join(' and ')}`;
+}
+
+/** Tail sampling: every error trace, every trace slower than a latency SLO threshold, a share of the rest. */
+function samplingPolicies(config: Config): Record<string, unknown>[] {
+  const global = config.slos.latency.thresholdSeconds;
+  const policies: Record<string, unknown>[] = [
+    { name: 'errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } },
+    { name: 'slower-than-slo', type: 'latency', latency: { threshold_ms: Math.round(global * 1000) } },
+  ];
+  // A tool whose own SLO is stricter than the service's keeps its traces from its own threshold on.
+  for (const [tool, slo] of Object.entries(config.slos.tools).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!slo.latency || slo.latency.thresholdSeconds >= global) continue;
+    policies.push({
+      name: `slower-than-slo-${tool}`,
+      type: 'and',
+      and: {
+        and_sub_policy: [
+          { name: 'tool', type: 'string_attribute', string_attribute: { key: ATTR.GEN_AI_TOOL_NAME, values: [tool] } },
+          { name: 'slow', type: 'latency', latency: { threshold_ms: Math.round(slo.latency.thresholdSeconds * 1000) } },
+        ],
+      },
+    });
+  }
+  policies.push({
+    name: 'baseline',
+    type: 'probabilistic',
+    probabilistic: { sampling_percentage: config.collector.sampling.percentage },
+  });
+  return policies;
+}
+
+/** One destination of traces and logs: a tenant of its own, or everything else. */
+interface Route {
+  /** Suffix of exporter and pipeline names: `.acme` for a tenant, '' for everything else. */
+  suffix: string;
+  /** The routed pipelines' names; '' when nothing is routed. */
+  pipeline: string;
+  /** `X-Scope-OrgID` of the exports, if any. */
+  orgId?: string;
+  /** The `tenant.id` routed here; none for everything else. */
+  tenant?: string;
+}
+
+/**
+ * The collector config for `config`: OTLP in; memory limit, resource attributes, tool-content removal, credential
+ * masking and tail sampling; traces to Tempo, logs to Loki and span metrics to Prometheus (or all into files).
+ * Deterministic: the same configuration and options give the same object, keys in the same order.
+ */
+export function collectorConfig(config: Config, options: CollectorOptions = {}): CollectorConfig {
+  const settings = config.collector;
+  const toFile = options.exporters === 'file';
+  const host = options.host ?? (toFile ? '127.0.0.1' : '0.0.0.0');
+  const ports: CollectorPorts = { ...COLLECTOR_PORTS, ...options.ports };
+  const directory = (options.fileDirectory ?? './otelcol-out').replace(/\/+$/, '');
+  const at = (port: number) => `${host}:${port}`;
+  const { tenants, defaultTenant } = settings.routing;
+  const routed = tenants.length > 0;
+  const routes: Route[] = routed
+    ? [
+        ...tenants.map((tenant) => ({ suffix: `.${tenant}`, pipeline: `tenant.${tenant}`, orgId: tenant, tenant })),
+        { suffix: '', pipeline: 'other_tenants', ...(defaultTenant !== undefined && { orgId: defaultTenant }) },
+      ]
+    : [{ suffix: '', pipeline: '', ...(defaultTenant !== undefined && { orgId: defaultTenant }) }];
+
+  const headers = (route: Route) => route.orgId !== undefined && { headers: { 'X-Scope-OrgID': route.orgId } };
+  // The exporters' own queue batches, so no batch processor is needed (the collector's current advice).
+  const queue = { sending_queue: { batch: { flush_timeout: '1s' } } };
+  const file = (name: string) => ({
+    path: `${directory}/${name}.jsonl`,
+    ...(options.flushInterval !== undefined && { flush_interval: options.flushInterval }),
+  });
+  const exporters: Record<string, unknown> = {};
+  const traceExporter = (route: Route) => (toFile ? `file/traces${route.suffix}` : `otlp_grpc/tempo${route.suffix}`);
+  const logExporter = (route: Route) => (toFile ? `file/logs${route.suffix}` : `otlp_http/loki${route.suffix}`);
+  for (const route of routes) {
+    exporters[traceExporter(route)] = toFile
+      ? file(`traces${route.suffix}`)
+      : {
+          endpoint: settings.tempo.endpoint,
+          tls: { insecure: settings.tempo.insecure },
+          ...headers(route),
+          ...queue,
+        };
+  }
+  for (const route of routes) {
+    exporters[logExporter(route)] = toFile
+      ? file(`logs${route.suffix}`)
+      : { endpoint: settings.loki.endpoint, ...headers(route), ...queue };
+  }
+  const metricsExporter = toFile ? 'file/metrics' : 'prometheus';
+  exporters[metricsExporter] = toFile
+    ? file('metrics')
+    : {
+        endpoint: at(ports.prometheus),
+        enable_open_metrics: true,
+        resource_to_telemetry_conversion: { enabled: false },
+      };
+
+  const { allowArguments, allowResults, blockedValues } = settings.redaction;
+  const processors = {
+    memory_limiter: {
+      check_interval: '1s',
+      limit_mib: settings.memoryLimitMiB,
+      spike_limit_mib: Math.floor(settings.memoryLimitMiB / 5),
+    },
+    // `insert`: what the app says about itself wins; the collector fills in what it left out.
+    resource: {
+      attributes: [
+        { key: 'service.namespace', value: settings.resource.serviceNamespace, action: 'insert' },
+        { key: 'deployment.environment.name', value: settings.resource.deploymentEnvironment, action: 'insert' },
+      ],
+    },
+    // Tool arguments and results leave the collector only for the tools the configuration names.
+    'transform/tool_content': {
+      error_mode: 'ignore',
+      trace_statements: [
+        dropUnlessAllowed('span', ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, allowArguments),
+        dropUnlessAllowed('span', ATTR.GEN_AI_TOOL_CALL_RESULT, allowResults),
+      ],
+      log_statements: [
+        dropUnlessAllowed('log', ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, allowArguments),
+        dropUnlessAllowed('log', ATTR.GEN_AI_TOOL_CALL_RESULT, allowResults),
+      ],
+    },
+    // Credentials are masked in every attribute, from any app: the library's redaction covers only what it captures.
+    redaction: {
+      allow_all_keys: true,
+      blocked_key_patterns: [SECRET_KEY],
+      blocked_values: [...SECRET_VALUES, ...blockedValues.map(literal)],
+      summary: 'silent',
+    },
+    tail_sampling: {
+      decision_wait: settings.sampling.decisionWait,
+      num_traces: 50000,
+      policies: samplingPolicies(config),
+    },
+  };
+
+  const connectors: Record<string, unknown> = {
+    span_metrics: {
+      namespace: 'traces.span.metrics',
+      histogram: {
+        unit: 's',
+        explicit: { buckets: DURATION_BUCKETS_SECONDS.map(goDuration) },
+      },
+      // span.name is bounded like a label (unknown methods and tools are named _OTHER); attributes are not.
+      dimensions: [{ name: ATTR.ERROR_TYPE }],
+      // A per-process UUID on every series would start new series at each restart; Prometheus scrapes each collector
+      // as its own instance anyway.
+      exclude_dimensions: ['collector.instance.id'],
+      exemplars: { enabled: true },
+      aggregation_cardinality_limit: 5000,
+      metrics_flush_interval: options.flushInterval ?? '15s',
+    },
+  };
+  if (routed) {
+    const table = (context: 'span' | 'log') =>
+      routes
+        .filter((route) => route.tenant !== undefined)
+        .map((route) => ({
+          condition: `${context}.attributes["${ATTR.TENANT_ID}"] == "${route.tenant}"`,
+          pipelines: [`${context === 'span' ? 'traces' : 'logs'}/${route.pipeline}`],
+        }));
+    connectors['routing/traces'] = { default_pipelines: ['traces/other_tenants'], table: table('span') };
+    connectors['routing/logs'] = { default_pipelines: ['logs/other_tenants'], table: table('log') };
+  }
+
+  const front = ['memory_limiter', 'resource'];
+  const content = [...front, 'transform/tool_content', 'redaction'];
+  const pipelines: Record<string, unknown> = {
+    'traces/spanmetrics': { receivers: ['otlp'], processors: front, exporters: ['span_metrics'] },
+    traces: {
+      receivers: ['otlp'],
+      processors: [...content, 'tail_sampling'],
+      exporters: routed ? ['routing/traces'] : [traceExporter(routes[0]!)],
+    },
+  };
+  if (routed) {
+    for (const route of routes) {
+      pipelines[`traces/${route.pipeline}`] = { receivers: ['routing/traces'], exporters: [traceExporter(route)] };
+    }
+  }
+  pipelines['logs'] = {
+    receivers: ['otlp'],
+    processors: content,
+    exporters: routed ? ['routing/logs'] : [logExporter(routes[0]!)],
+  };
+  if (routed) {
+    for (const route of routes) {
+      pipelines[`logs/${route.pipeline}`] = { receivers: ['routing/logs'], exporters: [logExporter(route)] };
+    }
+  }
+  pipelines['metrics'] = {
+    receivers: ['otlp', 'span_metrics'],
+    processors: [...front, 'redaction'],
+    exporters: [metricsExporter],
+  };
+
+  return {
+    extensions: { health_check: { endpoint: at(ports.healthCheck) } },
+    receivers: {
+      otlp: { protocols: { grpc: { endpoint: at(ports.otlpGrpc) }, http: { endpoint: at(ports.otlpHttp) } } },
+    },
+    processors,
+    connectors,
+    exporters,
+    service: {
+      extensions: ['health_check'],
+      telemetry: {
+        logs: { level: 'info' },
+        metrics: {
+          level: 'normal',
+          readers: [{ pull: { exporter: { prometheus: { host, port: ports.selfMetrics } } } }],
+        },
+      },
+      pipelines,
+    },
+  };
+}
+
+/** Component types a collector config uses, by kind (`otlp_grpc/tempo.acme` counts as `otlp_grpc`). */
+export function componentsOf(collector: CollectorConfig): Record<ComponentKind, string[]> {
+  const types = (section: Record<string, unknown> | undefined) =>
+    [...new Set(Object.keys(section ?? {}).map((id) => id.split('/')[0]!))].sort();
+  return Object.fromEntries(KINDS.map((kind) => [kind, types(collector[kind])])) as Record<ComponentKind, string[]>;
+}
+
+/** Every variant the generator can write, for a configuration that turns every feature on. */
+function allVariants(): CollectorConfig[] {
+  const everything = resolveConfig({ collector: { routing: { tenants: ['a'], defaultTenant: 'b' } } });
+  return (['backends', 'file'] as const).map((exporters) => collectorConfig(everything, { exporters }));
+}
+
+/**
+ * The builder manifest: the `otelcol-mcp` distribution with exactly the components the generator's configs use,
+ * every variant included, all from the {@link OTELCOL_VERSION} release.
+ */
+export function collectorManifest(): Record<string, unknown> {
+  const used = Object.fromEntries(KINDS.map((kind) => [kind, new Set<string>()])) as Record<ComponentKind, Set<string>>;
+  for (const variant of allVariants()) {
+    for (const [kind, types] of Object.entries(componentsOf(variant)) as [ComponentKind, string[]][]) {
+      for (const type of types) used[kind].add(type);
+    }
+  }
+  const modules = (kind: ComponentKind) =>
+    [...used[kind]].sort().map((type) => {
+      const module = (COMPONENT_MODULES[kind] as Record<string, string>)[type];
+      if (module === undefined) throw new Error(`no Go module known for the ${kind} component "${type}"`);
+      return { gomod: `${module} v${OTELCOL_VERSION}` };
+    });
+  return {
+    dist: {
+      name: OTELCOL_DIST,
+      description: 'OpenTelemetry Collector for MCP servers (mcp-observatory)',
+      output_path: `./${OTELCOL_DIST}`,
+      version: OTELCOL_VERSION,
+    },
+    ...Object.fromEntries(KINDS.map((kind) => [kind, modules(kind)])),
+    providers: PROVIDERS.map((gomod) => ({ gomod })),
+  };
+}
+
+const yaml = (value: unknown) => stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+
+/** A collector config as YAML, stamped with `stamp` (the generated-file header) when given. */
+export function collectorConfigYaml(config: Config, options: CollectorOptions = {}, stamp?: string): string {
+  return `${stamp ? `# ${stamp}\n` : ''}${yaml(collectorConfig(config, options))}`;
+}
+
+/** The collector files of the bundle (path → content). */
+export function collectorFiles(config: Config, stamp: string): Map<string, string> {
+  const run = (path: string, what: string) =>
+    `# ${stamp}\n# ${what}: otelcol-mcp --config ${path} (or the otel/opentelemetry-collector-contrib:${OTELCOL_VERSION} image)\n`;
+  return new Map([
+    [
+      COLLECTOR_PATHS.config,
+      `${run(COLLECTOR_PATHS.config, 'Traces to Tempo, logs to Loki, span metrics for Prometheus')}${yaml(collectorConfig(config))}`,
+    ],
+    [
+      COLLECTOR_PATHS.fileConfig,
+      `${run(COLLECTOR_PATHS.fileConfig, 'Every signal into JSON lines under ./otelcol-out')}${yaml(collectorConfig(config, { exporters: 'file' }))}`,
+    ],
+    [
+      COLLECTOR_PATHS.manifest,
+      `# ${stamp}\n# Build: scripts/build-collector.sh (or: builder --config ${COLLECTOR_PATHS.manifest})\n${yaml(collectorManifest())}`,
+    ],
+  ]);
+}
