@@ -10,6 +10,7 @@ import { OK, errorCodeOf, errorTypeOfResult } from './outcome.js';
 import { redactedJson } from './redaction.js';
 import { guardFor, tenantFromAuth, toolGuardFor, withTrustedHeader } from './tenants.js';
 import type { TenantGuard } from './tenants.js';
+import type { LabelGuard } from './label-guard.js';
 import type { TenantSource, ToolCapture, InstrumentOptions } from './types.js';
 import { injectMeta, startClientSpan, startServerSpan } from './tracing.js';
 import type { Meta } from './tracing.js';
@@ -53,8 +54,8 @@ function firstHeader(
 export class Recorder {
   readonly metrics: McpMetrics;
   private readonly guard: TenantGuard;
-  /** The `gen_ai_tool_name` label of a tool name sent by a client: bounded, never as sent. */
-  private readonly toolLabel: (name: string) => string;
+  /** Tool names of low-level servers, whose registered tools the library cannot see. */
+  private readonly toolGuard: LabelGuard;
   private readonly resolveTenant: (source: TenantSource) => string | undefined;
   /** Per-tool capture settings; a Map, so a tool named `constructor` cannot reach Object.prototype. */
   private readonly capture: Map<string, ToolCapture>;
@@ -64,20 +65,11 @@ export class Recorder {
   private readonly countTenantTool: (operation: Operation, errorType: string) => void;
   private readonly log: (operation: Operation, errorType: string, seconds: number, result: string | undefined) => void;
 
-  /**
-   * @param knownTool tells whether the server registered a tool of that name (McpServer can tell; a low-level Server
-   *   cannot, and its tool names are bounded by a first-come guard instead)
-   */
-  constructor(options: InstrumentOptions = {}, knownTool?: (name: string) => boolean) {
+  constructor(options: InstrumentOptions = {}) {
     const registry = options.registry ?? defaultRegistry;
     this.metrics = metricsFor(registry, options.processMetrics ?? true);
     this.guard = guardFor(registry, options.maxTenants ?? DEFAULT_MAX_TENANTS);
-    if (knownTool) {
-      this.toolLabel = (name) => (knownTool(name) ? name : OTHER);
-    } else {
-      const tools = toolGuardFor(registry);
-      this.toolLabel = (name) => tools.label(name);
-    }
+    this.toolGuard = toolGuardFor(registry);
     const resolve = options.resolveTenant ?? tenantFromAuth;
     this.resolveTenant = options.trustedTenantHeader
       ? withTrustedHeader(resolve, options.trustedTenantHeader)
@@ -120,8 +112,18 @@ export class Recorder {
   }
 
   /**
+   * The `gen_ai_tool_name` label of a tool name sent by a client: bounded, never as sent. An McpServer's registered
+   * tools keep their names and anything else is `_OTHER`; a low-level server's names pass a first-come guard.
+   */
+  private toolLabel(name: string, registered: Record<string, unknown> | undefined): string {
+    if (!registered) return this.toolGuard.label(name);
+    return Object.prototype.hasOwnProperty.call(registered, name) ? name : OTHER;
+  }
+
+  /**
    * Begin a server operation for an incoming request. `known` is false for a method the server has no handler for:
-   * its label is `_OTHER`, so clients cannot mint series by inventing methods.
+   * its label is `_OTHER`, so clients cannot mint series by inventing methods. `registered` is the McpServer's tool
+   * table, when the server is one.
    */
   begin(
     request: McpRequest,
@@ -129,6 +131,7 @@ export class Recorder {
     transport: string,
     protocolVersion: string | undefined,
     known = true,
+    registered?: Record<string, unknown>,
   ): Operation {
     const method = request.method;
     const params = request.params;
@@ -139,7 +142,7 @@ export class Recorder {
       method,
       known ? method : OTHER,
       target,
-      method === 'tools/call' && target !== undefined ? this.toolLabel(target) : '',
+      method === 'tools/call' && target !== undefined ? this.toolLabel(target, registered) : '',
       transport,
       tenant,
       this.guard.label(tenant),
