@@ -1,12 +1,17 @@
 /**
  * The mcp-observatory command line: `generate` writes the monitoring bundle from a configuration file, `validate`
- * checks a bundle with promtool, amtool, pint and the offline cross-checks.
+ * checks a bundle with promtool, amtool, pint and the offline cross-checks, `load` drives an MCP server with tenants,
+ * tools and faults, and `report` prints the daily health report from Prometheus.
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/config.js';
 import { generateBundle } from './generate/bundle.js';
+import { LoadError, LoadUsageError } from './load/errors.js';
+import { loadCommand } from './load/command.js';
+import { REPORT_EXIT, reportCommand } from './report/command.js';
+import { ReportUnavailableError, ReportUsageError } from './report/errors.js';
 import { writeBundle } from './generate/writer.js';
 import { offlineChecks } from './validate/offline.js';
 import type { Problem } from './validate/offline.js';
@@ -23,6 +28,8 @@ Usage: mcp-observatory <command> [options]
 Commands:
   generate   write the monitoring bundle (alert rules, promtool tests, runbooks, Alertmanager config)
   validate   check a bundle with promtool, amtool, pint and offline cross-checks
+  load       drive an MCP server over Streamable HTTP: sessions, tenants, a tool mix, faults; print a summary
+  report     the daily health report from Prometheus: golden signals, SLO budgets, alerts, top offenders
 
 Run 'mcp-observatory <command> --help' for a command's options.`,
   generate: `Usage: mcp-observatory generate [--config FILE] [--out DIR]
@@ -43,6 +50,68 @@ Exits 1 when any check fails.
 
 Options:
   --help  show this help`,
+  load: `Usage: mcp-observatory load [URL] [options]
+
+Drives the MCP server at URL (Streamable HTTP; default http://127.0.0.1:3000/mcp, the reference server of
+'npm start') with the SDK's own client: sessions shared over tenants (one bearer token each, traffic skewed by Zipf),
+a tool mix with arguments generated from each tool's input schema, at an open-loop rate or in a closed loop, for a
+duration or a request count. Faults are applied through the reference server's admin endpoint. Progress goes to
+stderr, the summary (requests, rate, p50/p95/p99, errors by type, per tool and tenant) to stdout. Nothing is retried.
+
+Options:
+  --url URL           the MCP endpoint, instead of the URL argument
+  --duration D        how long to send, e.g. 60s, 5m (default 30s unless --requests is given)
+  --requests N        stop after N requests
+  --sessions N        MCP sessions to open, shared over the tenants (default 10, at least one per tenant)
+  --rate R            open loop: start R requests a second, whatever the answers (default 20)
+  --concurrency N     closed loop instead: N requests in flight at once, each sent as soon as the previous answered
+  --max-in-flight N   open loop: arrivals beyond N waiting requests are skipped and counted (default 256)
+  --tool NAME=SHARE   the tool mix, repeatable, e.g. --tool search=60 --tool fetch=30 --tool summarize=10
+                      (default: every tool the server lists, evenly)
+  --args NAME=JSON    fixed arguments of a tool, e.g. --args 'search={"query":"bias"}'
+  --tenant [NAME=]TOKEN  a tenant's bearer token, repeatable, most popular first
+                      (default: the reference server's demo tenants acme, globex, initech, umbrella, hooli)
+  --no-auth           send no Authorization header
+  --zipf S            skew of the traffic over tenants: tenant k gets 1/k^S of it (default 1.1; 0 is even)
+  --fault SPEC        a fault for the reference server, repeatable:
+                      "at 60s: error=0.2 tool=search tenant=acme for 30s"; effects: error=RATE (0.2 or 20%),
+                      latency=D, outage (its dependency), memory=MB/s, crash; tool= and tenant= narrow error,
+                      latency and crash; without "for D" it lasts until the end of the run
+  --admin-url URL     the admin endpoint for faults (default: /admin/faults on the server of URL)
+  --admin-token T     its token (default: $MCP_ADMIN_TOKEN, else demo-admin-token)
+  --timeout D         timeout of each request and session set-up (default 30s)
+  --seed N            seed of the random choices, to repeat a run
+  --json              print the summary as JSON
+  --quiet             no progress output
+  --help              show this help
+
+Ctrl-C stops sending, lets requests in flight finish and prints the summary; a second Ctrl-C quits.
+Exits 0 when the run completed, 1 when it could not run (no session connected) or a fault could not be applied,
+2 on a bad command line.`,
+  report: `Usage: mcp-observatory report [options]
+
+The morning health check of the operations guides, from Prometheus: per service, tool and tenant the golden signals
+over the window (requests, server-owned errors, p50/p95/p99) and now (last 5m), saturation, SLO error budget left and
+burn rates, firing alerts, the top offenders (tools, tenants, tenant x tool by server errors; slowest tools), and
+what the app reported about dependencies and security (breakers, auth failures, rate limits, cache, quotas).
+Current values and SLOs come from the recording rules of 'generate' when Prometheus has them loaded, else from the
+raw series (SLO objectives then come from --config).
+
+Options:
+  --prometheus URL  the Prometheus HTTP API (default: $PROMETHEUS_URL, else http://127.0.0.1:9090)
+  --window D        the report window, a Prometheus duration (default 24h)
+  --format F        table (default), markdown or json
+  --job NAME        only this scrape job
+  --config FILE     SLOs to compute when the rules are not loaded (default: ./mcp-observatory.yaml if it exists)
+  --top N           offenders listed per kind (default 5)
+  --timeout D       timeout of each Prometheus request (default 10s)
+  --help            show this help
+
+Exit codes, for cron and deploy gates:
+  0  healthy, or warnings only (warning alerts, burning SLOs, open breakers, targets down, restarts)
+  1  a page-level (severity critical) alert is firing, or an SLO's error budget is exhausted
+  2  bad command line or configuration
+  3  Prometheus is unreachable or not Prometheus, or it has no MCP metrics in the window`,
 };
 
 function print(problems: Problem[]): void {
@@ -83,6 +152,22 @@ async function validate(args: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+function wantsHelp(args: string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
+function isParseArgsError(error: unknown): boolean {
+  return (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+}
+
+/** A bad command line of `command`: the message, and where its options are listed. */
+function usage(command: string, message: string): number {
+  process.stderr.write(
+    `mcp-observatory ${command}: ${message}\nRun 'mcp-observatory ${command} --help' for its options.\n`,
+  );
+  return 2;
+}
+
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -94,8 +179,28 @@ export async function main(argv: string[]): Promise<number> {
     if (command === '--version') return (void console.log(VERSION), 0);
     if (command === 'generate') return generate(rest);
     if (command === 'validate') return await validate(rest);
+    if (command === 'load') return wantsHelp(rest) ? (void console.log(HELP['load']), 0) : await loadCommand(rest);
+    if (command === 'report')
+      return wantsHelp(rest) ? (void console.log(HELP['report']), 0) : await reportCommand(rest);
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
+    if (error instanceof LoadUsageError) return usage('load', error.message);
+    if (error instanceof ReportUsageError) return usage('report', error.message);
+    if (error instanceof ReportUnavailableError) {
+      process.stderr.write(`mcp-observatory report: ${error.message}\n`);
+      return REPORT_EXIT.unavailable;
+    }
+    if (error instanceof ConfigError && command === 'report') {
+      process.stderr.write(`${error.message}\n`);
+      return REPORT_EXIT.usage;
+    }
+    if (error instanceof LoadError) {
+      process.stderr.write(`mcp-observatory load: ${error.message}\n`);
+      return 1;
+    }
+    if ((command === 'load' || command === 'report') && isParseArgsError(error)) {
+      return usage(command, (error as Error).message);
+    }
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\nnothing was written\n`);
       return 1;

@@ -70,6 +70,8 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
             PORT: String(PORTS.mcp),
             OTEL_SERVICE_NAME: model.service,
             OTEL_EXPORTER_OTLP_ENDPOINT: `http://collector:${PORTS.otlpHttp}`,
+            // Off loopback the fault-injection endpoint needs its own token: change it with the Grafana password.
+            ADMIN_TOKEN: 'change-me-admin-token',
           },
           ports: [`${PORTS.mcp}:${PORTS.mcp}`],
           healthcheck: healthcheck([

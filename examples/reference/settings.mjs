@@ -1,0 +1,75 @@
+// The reference server's settings, from its flags and environment. A bad value stops the server with one line that
+// names the setting, the value and what is expected.
+import { parseArgs } from 'node:util';
+
+export const USAGE = `Usage: node examples/reference/server.mjs [--mode stateful|stateless|stdio] [--port N] [--host H]
+
+  --mode       stateful (default; MCP sessions), stateless (a server per request) or stdio   env MCP_MODE
+  --stateless  same as --mode stateless;  --stdio  same as --mode stdio
+  --port       HTTP port, 0 picks a free one (default 3000; stdio: no HTTP unless set)       env PORT
+  --host       interface to listen on (default 127.0.0.1)                                    env HOST
+
+Environment: ADMIN_TOKEN (admin endpoint; default demo-admin-token on loopback), METRICS_TOKEN (protects /metrics),
+LOG_LEVEL (request logs: debug|info|warn|error|silent), AUDIT_LOG (file for the audit lines; default stderr),
+RATE_LIMIT_SCALE (multiplies tenant rate limits), BREAKER_FAILURES, BREAKER_OPEN_MS, SHUTDOWN_DELAY_MS,
+DRAIN_TIMEOUT_MS, SESSION_IDLE_MS, MAX_SESSIONS, MCP_TENANT (the tenant of stdio), the faults FAULT_ERROR_RATE,
+FAULT_LATENCY_MS, FAULT_OUTAGE, FAULT_MEMORY_MB_PER_S, FAULT_CRASH, FAULT_TOOL, FAULT_TENANT;
+OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables.`;
+
+export class SettingsError extends Error {}
+
+const MODES = ['stateful', 'stateless', 'stdio'];
+const LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
+
+function number(name, text, fallback, { min = 0, max = Number.MAX_SAFE_INTEGER, integer = true } = {}) {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new SettingsError(`${name}=${text} is not ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+  }
+  return value;
+}
+
+const isLoopback = (host) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
+
+/** Read the settings from `argv` (without node and the script) and `env`. */
+export function readSettings(argv, env) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      mode: { type: 'string' },
+      stateless: { type: 'boolean' },
+      stdio: { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const mode = values.stdio ? 'stdio' : values.stateless ? 'stateless' : (values.mode ?? env.MCP_MODE ?? 'stateful');
+  if (!MODES.includes(mode)) throw new SettingsError(`mode ${mode} is not one of ${MODES.join(', ')}`);
+  const portText = values.port ?? env.PORT;
+  const port = mode === 'stdio' && !portText ? undefined : number('PORT', portText, 3000, { max: 65_535 });
+  const host = values.host ?? env.HOST ?? '127.0.0.1';
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LEVELS.includes(logLevel)) throw new SettingsError(`LOG_LEVEL=${logLevel} is not one of ${LEVELS.join(', ')}`);
+  return {
+    help: values.help === true,
+    mode,
+    port,
+    host,
+    // A well-known admin token is only acceptable when nobody else can reach the server.
+    adminToken: env.ADMIN_TOKEN || (isLoopback(host) ? 'demo-admin-token' : undefined),
+    metricsToken: env.METRICS_TOKEN || undefined,
+    logLevel,
+    auditLog: env.AUDIT_LOG || undefined,
+    rateLimitScale: number('RATE_LIMIT_SCALE', env.RATE_LIMIT_SCALE, 1, { min: 0.01, max: 10_000, integer: false }),
+    breakerFailures: number('BREAKER_FAILURES', env.BREAKER_FAILURES, 5, { min: 1 }),
+    breakerOpenMs: number('BREAKER_OPEN_MS', env.BREAKER_OPEN_MS, 10_000, { min: 1 }),
+    shutdownDelayMs: number('SHUTDOWN_DELAY_MS', env.SHUTDOWN_DELAY_MS, 1000),
+    drainTimeoutMs: number('DRAIN_TIMEOUT_MS', env.DRAIN_TIMEOUT_MS, 10_000, { min: 1 }),
+    sessionIdleMs: number('SESSION_IDLE_MS', env.SESSION_IDLE_MS, 30 * 60_000, { min: 1000 }),
+    maxSessions: number('MAX_SESSIONS', env.MAX_SESSIONS, 1000, { min: 1 }),
+    stdioTenant: env.MCP_TENANT || 'local',
+    serviceName: env.OTEL_SERVICE_NAME || 'governance-docs',
+  };
+}

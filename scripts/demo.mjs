@@ -1,0 +1,269 @@
+// npm run demo: the monitoring topology of the compose stack, run natively on 127.0.0.1 — the reference MCP server, the
+// OpenTelemetry Collector, Prometheus and Alertmanager with the generated configs, and the load generator with a fault
+// drill. It prints where to look and a live summary, and stops everything cleanly after --duration or on Ctrl-C.
+// A missing binary is named with how to install it, and the demo runs with the rest.
+//   npm run demo [-- --duration 5m] [-- --random-ports]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { COLLECTOR_PATHS } from '../dist/lib/generate/collector.js';
+import { collectorBinaryPath, findTool } from '../dist/lib/validate/tools.js';
+
+const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+const { values } = parseArgs({
+  options: { duration: { type: 'string', default: '5m' }, 'random-ports': { type: 'boolean', default: false } },
+});
+const seconds = (text) => {
+  const match = /^(\d+)(s|m|h)$/.exec(text);
+  if (!match) throw new Error(`--duration ${text}: expected a duration such as 90s, 5m or 1h`);
+  return Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2]];
+};
+const duration = seconds(values.duration);
+const work = join(ROOT, '.tmp', 'demo');
+const children = [];
+let stopping = false;
+
+async function freePort(preferred) {
+  const tryPort = (port) =>
+    new Promise((done) => {
+      const server = createServer();
+      server.once('error', () => done(undefined));
+      server.listen(port, '127.0.0.1', () => server.close(() => done(server.address()?.port ?? port)));
+    });
+  if (!values['random-ports']) {
+    const port = await tryPort(preferred);
+    if (port) return preferred;
+  }
+  const server = createServer();
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address();
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+function binary(names, install) {
+  for (const name of names) {
+    const path = findTool(name) ?? spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+    if (path) return path;
+  }
+  console.log(`demo: ${names[0]} is not installed (${install}); running without it`);
+  return undefined;
+}
+
+/** Start a component; its output goes to .tmp/demo/<name>.log, its exit is reported unless we are stopping. */
+function start(name, command, args, env = {}, cwd = ROOT) {
+  const log = join(work, `${name}.log`);
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk) => {
+      lines.push(chunk.toString());
+      writeFileSync(log, chunk, { flag: 'a' });
+    });
+  }
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.log(`demo: ${name} exited (${signal ?? code}); its log is ${log}`);
+  });
+  children.push({ name, child });
+  return { child, output: () => lines.join('') };
+}
+
+async function waitUntil(what, probe, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return true;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  console.log(`demo: ${what} did not come up within ${timeoutMs / 1000} s`);
+  return false;
+}
+
+const ok = (url) => fetch(url).then((response) => response.ok);
+
+async function query(prometheus, expr) {
+  const response = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = await response.json();
+  return body.data?.result ?? [];
+}
+
+async function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  console.log('\ndemo: stopping');
+  for (const { child } of [...children].reverse()) child.kill('SIGTERM');
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) return done();
+          const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+          child.once('exit', () => (clearTimeout(kill), done()));
+        }),
+    ),
+  );
+  console.log(`demo: stopped; logs and data are in ${work}`);
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+// 1. The bundle, from the repository's configuration.
+const generated = spawnSync(process.execPath, ['dist/lib/bin.js', 'generate', '--out', work], {
+  cwd: ROOT,
+  encoding: 'utf8',
+});
+if (generated.status !== 0) {
+  console.error(generated.stderr);
+  process.exit(1);
+}
+console.log(`demo: ${generated.stdout.trim()}`);
+
+const ports = {
+  mcp: await freePort(3000),
+  prometheus: await freePort(9090),
+  alertmanager: await freePort(9093),
+  otlpHttp: await freePort(4318),
+  otlpGrpc: await freePort(4317),
+  collectorHealth: await freePort(13133),
+};
+
+// 2. The collector, exporting to files (no Tempo or Loki here).
+const collectorBin = collectorBinaryPath(join(ROOT, COLLECTOR_PATHS.manifest));
+let otlp;
+if (existsSync(collectorBin)) {
+  const config = join(work, 'collector', 'config.file.yaml');
+  // The file variant writes under ./otelcol-out: run it from the demo's work directory.
+  mkdirSync(join(work, 'otelcol-out'), { recursive: true });
+  start(
+    'collector',
+    collectorBin,
+    [
+      `--config=${config}`,
+      `--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:${ports.otlpHttp}`,
+      `--set=receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${ports.otlpGrpc}`,
+      `--set=extensions::health_check::endpoint=127.0.0.1:${ports.collectorHealth}`,
+    ],
+    {},
+    work,
+  );
+  otlp = `http://127.0.0.1:${ports.otlpHttp}`;
+} else {
+  console.log(`demo: the collector is not built (run 'npm run setup' to build otelcol-mcp); running without traces`);
+}
+
+// 3. The reference MCP server.
+start('mcp-server', process.execPath, ['examples/reference/server.mjs', '--port', String(ports.mcp)], {
+  ...(otlp && { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_SERVICE_NAME: 'mcp-server' }),
+  LOG_LEVEL: 'warn',
+});
+const mcp = `http://127.0.0.1:${ports.mcp}`;
+if (!(await waitUntil('the reference MCP server', () => ok(`${mcp}/health/live`)))) await stopAll(1);
+
+// 4. Alertmanager and Prometheus with the generated configs.
+const alertmanagerBin = binary(['alertmanager', 'prometheus-alertmanager'], 'apt-get install prometheus-alertmanager');
+if (alertmanagerBin) {
+  start('alertmanager', alertmanagerBin, [
+    `--config.file=${join(work, 'alerts', 'alertmanager.yaml')}`,
+    `--storage.path=${join(work, 'alertmanager-data')}`,
+    `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+    '--cluster.listen-address=',
+  ]);
+}
+const prometheusBin = binary(['prometheus'], 'apt-get install prometheus');
+const prometheus = `http://127.0.0.1:${ports.prometheus}`;
+if (prometheusBin) {
+  const config = {
+    global: { scrape_interval: '5s', evaluation_interval: '5s' },
+    rule_files: [join(work, 'alerts', 'mcp-observatory.rules.yaml')],
+    ...(alertmanagerBin && {
+      alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${ports.alertmanager}`] }] }] },
+    }),
+    scrape_configs: [{ job_name: 'mcp-server', static_configs: [{ targets: [`127.0.0.1:${ports.mcp}`] }] }],
+  };
+  writeFileSync(join(work, 'prometheus.yml'), JSON.stringify(config, null, 2));
+  start('prometheus', prometheusBin, [
+    `--config.file=${join(work, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(work, 'prometheus-data')}`,
+    `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+    '--enable-feature=exemplar-storage',
+  ]);
+  await waitUntil('Prometheus', () => ok(`${prometheus}/-/ready`));
+}
+
+// 5. Load, with a fault drill a third of the way in.
+const drillAt = Math.max(10, Math.round(duration / 3));
+start('load', process.execPath, [
+  'dist/lib/bin.js',
+  'load',
+  `${mcp}/mcp`,
+  '--duration',
+  `${duration}s`,
+  '--rate',
+  '10',
+  '--quiet',
+  '--fault',
+  `at ${drillAt}s: error=0.3 tool=search tenant=acme for ${Math.max(10, Math.round(duration / 3))}s`,
+]);
+
+console.log(`
+demo: running for ${values.duration} (Ctrl-C stops it)
+  MCP server     ${mcp}/mcp   metrics ${mcp}/metrics   health ${mcp}/health/ready
+  Prometheus     ${prometheusBin ? `${prometheus}  (alerts: ${prometheus}/alerts)` : 'not running'}
+  Alertmanager   ${alertmanagerBin ? `http://127.0.0.1:${ports.alertmanager}` : 'not running'}
+  Collector      ${otlp ? `${otlp} (spans and logs written to ${join(work, 'otelcol-out')})` : 'not running'}
+  Fault drill    at ${drillAt}s: 30% errors on tool search for tenant acme
+  Report         node dist/lib/bin.js report --prometheus ${prometheus}
+`);
+
+// 6. A live summary every 10 seconds, from Prometheus (or the server's own /metrics without it).
+const started = Date.now();
+const summary = setInterval(async () => {
+  const elapsed = Math.round((Date.now() - started) / 1000);
+  if (!prometheusBin) return console.log(`demo: ${elapsed}s`);
+  const value = async (expr) => Number((await query(prometheus, expr).catch(() => []))[0]?.value?.[1] ?? NaN);
+  const rate = await value('sum(rate(mcp_server_operation_duration_seconds_count[30s]))');
+  const errors = await value(
+    '(sum(rate(mcp_server_operation_duration_seconds_count{error_type!="", error_type!~"-32700|-32600|-32601|-32602|-32002"}[30s])) or vector(0)) / sum(rate(mcp_server_operation_duration_seconds_count[30s]))',
+  );
+  const p95 = await value(
+    'histogram_quantile(0.95, sum by (le) (rate(mcp_server_operation_duration_seconds_bucket[30s])))',
+  );
+  const alerts = (await query(prometheus, 'ALERTS{alertstate="firing"}').catch(() => [])).map(
+    (a) => a.metric.alertname,
+  );
+  const fmt = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+  console.log(
+    `demo: ${elapsed}s  ${fmt(rate, 1)} req/s  errors ${fmt(errors * 100, 1)}%  p95 ${fmt(p95 * 1000, 0)} ms  firing: ${alerts.length ? [...new Set(alerts)].join(', ') : 'none'}`,
+  );
+}, 10_000);
+
+setTimeout(
+  async () => {
+    clearInterval(summary);
+    if (prometheusBin) {
+      const report = spawnSync(
+        process.execPath,
+        [
+          'dist/lib/bin.js',
+          'report',
+          '--prometheus',
+          prometheus,
+          '--window',
+          `${Math.max(1, Math.round(duration / 60))}m`,
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+        },
+      );
+      console.log(`\n${report.stdout}${report.stderr}`);
+    }
+    await stopAll(0);
+  },
+  (duration + 5) * 1000,
+);

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { needs } from './fixtures/binaries.js';
+
+// The README's first command after setup: `npm run demo` runs the native stack, prints where to look and a live summary,
+// ends with the health report and stops everything. Run here as the script it is, briefly, on free ports.
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe.skipIf(needs('prometheus', 'alertmanager').skip)('npm run demo', () => {
+  it('runs the native stack, summarises it live, reports and stops cleanly', async () => {
+    const child = spawn(process.execPath, ['scripts/demo.mjs', '--duration', '25s', '--random-ports'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(output).toMatch(/MCP server +http:\/\/127\.0\.0\.1:\d+\/mcp/);
+    expect(output).toMatch(/Prometheus +http:\/\/127\.0\.0\.1:\d+/);
+    expect(output).toMatch(/demo: \d+s +\d+(\.\d+)? req\/s/);
+    expect(output).toContain('MCP health report');
+    expect(output).toContain('demo: stopped');
+    expect(output).not.toMatch(/exited \(1\)/);
+    expect(code).toBe(0);
+  }, 120_000);
+});
