@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { parseMetrics, valueOf } from './fixtures/metrics.js';
 
-// The README's quickstart (`npm run demo`) must stay true: start it as a user would and talk to it.
+// The README's ten-line quickstart server (examples/quickstart) must stay true: start it as a user would and talk to it.
 let child: ChildProcess;
 let base: string;
 
