@@ -476,11 +476,13 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
 
   const forecastHours = t.memoryForecastHours;
   const mib = 1024 * 1024;
-  const growing = (mibPerMinute: number) => [
+  const growing = (mibPerMinute: number, startedAt = -3600) => [
     {
       series: `${PROCESS_METRICS.residentMemory}{job="${job}", instance="${INSTANCE}"}`,
       values: `${100 * mib}+${mibPerMinute * mib}x120`,
     },
+    // by default started an hour before the test's time 0: old enough for its growth to be a trend
+    gauge(PROCESS_METRICS.startTime, base, startedAt, 120),
   ];
   // At 75 minutes: 100 MiB + 75 × slope now, plus slope × forecast minutes ahead.
   const forecastAt75 = (mibPerMinute: number) => 100 + 75 * mibPerMinute + forecastHours * 60 * mibPerMinute;
@@ -489,7 +491,10 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   const slowSlope = Math.max(0.1, Math.floor(((limitMib * 0.5 - 100) / (75 + forecastHours * 60)) * 10) / 10);
   specs.push({
     alert: 'McpMemoryExhaustionForecast',
-    expr: `predict_linear(${PROCESS_METRICS.residentMemory}{${sel}}[1h], ${forecastHours * 3600}) > ${limit}`,
+    // A process younger than the window is still warming up: its start-up growth is no trend.
+    expr:
+      `predict_linear(${PROCESS_METRICS.residentMemory}{${sel}}[1h], ${forecastHours * 3600}) > ${limit}\n` +
+      `and on (job, instance) time() - ${PROCESS_METRICS.startTime}{${sel}} > 3600`,
     for: '15m',
     severity: 'warning',
     priority: 'P3',
@@ -520,6 +525,13 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
         name: `memory growing ${slowSlope} MiB per minute`,
         interval: '1m',
         inputs: growing(slowSlope),
+        evalTime: '75m',
+        expect: [],
+      },
+      {
+        name: `memory growing ${fastSlope} MiB per minute in a process started 45 minutes ago`,
+        interval: '1m',
+        inputs: growing(fastSlope, 30 * 60),
         evalTime: '75m',
         expect: [],
       },
