@@ -17,6 +17,7 @@ import { stringify } from 'yaml';
 import { resolveConfig } from '../config/config.js';
 import type { Config } from '../config/config.js';
 import { ATTR, DURATION_BUCKETS_SECONDS } from '../contract.js';
+import { SECRET_VALUE_PATTERNS } from '../redaction.js';
 
 /**
  * The collector release the configs are written for, and that the builder manifest pins (the core's and contrib's
@@ -118,18 +119,9 @@ export type CollectorConfig = Record<string, Record<string, unknown>>;
 // config resolver would read as the start of a `${...}` reference.
 const SECRET_KEY = String.raw`(?i)(^|\.)(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|[a-z0-9_-]*(token|secret|password)|passwd|credentials?|private[-_]?key)\z`;
 
-// Credential shapes masked wherever they appear in a value: the shapes lib/redaction.ts masks in captured content.
-const SECRET_VALUES = [
-  String.raw`(?i)\bBearer\s+[A-Za-z0-9._~+/-]+=*`, // HTTP bearer credentials
-  String.raw`(?i)\bBasic\s+[A-Za-z0-9+/]{8,}=*`, // HTTP basic credentials
-  String.raw`\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`, // JWT
-  String.raw`\bsk-[A-Za-z0-9_-]{16,}`, // OpenAI / Anthropic style secret keys
-  String.raw`\bgh[pousr]_[A-Za-z0-9]{20,}`, // GitHub tokens
-  String.raw`\bAKIA[0-9A-Z]{16}\b`, // AWS access key ids
-  String.raw`\bxox[abprs]-[A-Za-z0-9-]{10,}`, // Slack tokens
-  String.raw`\bAIza[0-9A-Za-z_-]{35}`, // Google API keys
-  String.raw`(?i)\b(api[-_]?key|access[-_]?token|secret|password)=[^\s&"']+`, // key=value in URLs and strings
-];
+// Credential shapes masked wherever they appear in a value: the very patterns lib/redaction.ts masks captured content
+// with, case-insensitive as there.
+const SECRET_VALUES = SECRET_VALUE_PATTERNS.map((pattern) => `(?i)${pattern}`);
 
 /** Seconds as a Go duration: `0.5` → `500ms`, `2` → `2s`. */
 const goDuration = (seconds: number) => (seconds < 1 ? `${Math.round(seconds * 1000)}ms` : `${seconds}s`);
