@@ -73,22 +73,41 @@ function thresholdsOf(spec: PanelSpec): cog.Builder<dashboard.ThresholdsConfig> 
   return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps);
 }
 
+/** What every panel builder of the SDK offers; the kinds differ only in their visual options. */
+interface PanelBasics<B> {
+  title(title: string): B;
+  description(description: string): B;
+  datasource(datasource: common.DataSourceRef): B;
+  targets(targets: cog.Builder<cog.Dataquery>[]): B;
+  unit(unit: string): B;
+  thresholds(thresholds: cog.Builder<dashboard.ThresholdsConfig>): B;
+  span(width: number): B;
+  height(height: number): B;
+  min(min: number): B;
+  max(max: number): B;
+}
+
+/** Set what every panel has: title, description, the datasource variable, queries, unit, thresholds, size. */
+function basics<B extends PanelBasics<B>>(builder: B, spec: PanelSpec): B {
+  builder
+    .title(spec.title)
+    .description(spec.description)
+    .datasource(DATASOURCE)
+    .targets(spec.queries.map(target))
+    .unit(spec.unit)
+    .thresholds(thresholdsOf(spec))
+    .span(spec.width ?? 12)
+    .height(spec.height ?? 8);
+  if (spec.min !== undefined) builder.min(spec.min);
+  if (spec.max !== undefined) builder.max(spec.max);
+  return builder;
+}
+
 /** One panel, built with the SDK. */
 export function panel(spec: PanelSpec): cog.Builder<dashboard.Panel> {
-  const targets = spec.queries.map(target);
-  const width = spec.width ?? 12;
-  const height = spec.height ?? 8;
   switch (spec.kind) {
     case 'timeseries': {
-      const builder = new timeseries.PanelBuilder()
-        .title(spec.title)
-        .description(spec.description)
-        .datasource(DATASOURCE)
-        .targets(targets)
-        .unit(spec.unit)
-        .thresholds(thresholdsOf(spec))
-        .span(width)
-        .height(height)
+      const builder = basics(new timeseries.PanelBuilder(), spec)
         .fillOpacity(10)
         .legend(
           new common.VizLegendOptionsBuilder()
@@ -100,63 +119,27 @@ export function panel(spec: PanelSpec): cog.Builder<dashboard.Panel> {
           new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
         );
       if (spec.thresholds) {
-        builder.thresholdsStyle(
-          new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed),
-        );
+        builder.thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
       }
       if (spec.stacked) builder.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
-      if (spec.min !== undefined) builder.min(spec.min);
-      if (spec.max !== undefined) builder.max(spec.max);
       return builder;
     }
-    case 'stat': {
-      const builder = new stat.PanelBuilder()
-        .title(spec.title)
-        .description(spec.description)
-        .datasource(DATASOURCE)
-        .targets(targets)
-        .unit(spec.unit)
-        .thresholds(thresholdsOf(spec))
+    case 'stat':
+      return basics(new stat.PanelBuilder(), spec)
         .colorMode(common.BigValueColorMode.Background)
         .graphMode(common.BigValueGraphMode.Area)
-        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-        .span(width)
-        .height(height);
-      if (spec.min !== undefined) builder.min(spec.min);
-      if (spec.max !== undefined) builder.max(spec.max);
-      return builder;
-    }
-    case 'bargauge': {
-      const builder = new bargauge.PanelBuilder()
-        .title(spec.title)
-        .description(spec.description)
-        .datasource(DATASOURCE)
-        .targets(targets)
-        .unit(spec.unit)
-        .thresholds(thresholdsOf(spec))
+        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']));
+    case 'bargauge':
+      return basics(new bargauge.PanelBuilder(), spec)
         .orientation(common.VizOrientation.Horizontal)
         .displayMode(common.BarGaugeDisplayMode.Gradient)
-        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-        .span(width)
-        .height(height);
-      if (spec.min !== undefined) builder.min(spec.min);
-      if (spec.max !== undefined) builder.max(spec.max);
-      return builder;
-    }
+        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']));
     case 'table':
       return (
-        new table.PanelBuilder()
-          .title(spec.title)
-          .description(spec.description)
-          .datasource(DATASOURCE)
-          .targets(targets)
-          .unit(spec.unit)
-          .thresholds(thresholdsOf(spec))
+        basics(new table.PanelBuilder(), spec)
           // One row per series, one column per query: sortable by clicking any column header.
           .withTransformation({ id: 'merge', options: {} })
           .withTransformation({ id: 'organize', options: { excludeByName: { Time: true } } })
-          .span(width)
-          .height(height)
       );
   }
 }
