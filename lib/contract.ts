@@ -259,6 +259,8 @@ export const SPEC_NOTIFICATIONS: readonly string[] = [
 export const TENANT_OVERFLOW = '__overflow__';
 /** Label value when a request carries no tenant (no auth, no trusted header). */
 export const TENANT_NONE = 'none';
+/** Longest tenant id kept; a longer one is no tenant id but a misbehaving resolver (or an attack). */
+export const MAX_TENANT_LENGTH = 128;
 /** Default number of distinct tenant label values kept before folding. */
 export const DEFAULT_MAX_TENANTS = 100;
 

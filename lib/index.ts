@@ -22,5 +22,5 @@ export { Health } from './health.js';
 export type { Check, CheckOptions, CheckResult, HealthOptions, Readiness } from './health.js';
 export { AppSignals, signals } from './signals.js';
 export type { AuthFailureReason, CircuitState } from './signals.js';
-export { redact, redactString, REDACTED } from './redaction.js';
+export { isSecretKey, redact, redactString, REDACTED } from './redaction.js';
 export { tenantFromAuth } from './tenants.js';

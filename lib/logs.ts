@@ -23,8 +23,21 @@ export interface LogSink {
   write(channel: 'request' | 'audit', level: Level, msg: string, record: LogRecord, context?: Context): void;
 }
 
-function lineWriter(destination: LogDestination): (line: string) => void {
-  return typeof destination === 'function' ? destination : (line) => void destination.write(`${line}\n`);
+/**
+ * Bytes a stream destination may hold unwritten before lines are dropped (and counted): a destination that never
+ * drains (a stalled pipe, a full disk behind a slow stream) must not grow the server's memory without bound.
+ */
+export const MAX_PENDING_LOG_BYTES = 4 * 1024 * 1024;
+
+function lineWriter(destination: LogDestination, onDrop: (reason: string) => void): (line: string) => void {
+  if (typeof destination === 'function') return destination;
+  return (line) => {
+    if (((destination as { writableLength?: number }).writableLength ?? 0) > MAX_PENDING_LOG_BYTES) {
+      onDrop('backpressure');
+      return;
+    }
+    destination.write(`${line}\n`);
+  };
 }
 
 /**
@@ -39,8 +52,8 @@ export function createLogSink(
   if (options === false) return undefined;
   const threshold = RANK[options?.level ?? 'info'];
   if (threshold === RANK.silent) return undefined;
-  const request = lineWriter(options?.destination ?? process.stderr);
-  const audit = options?.auditDestination ? lineWriter(options.auditDestination) : request;
+  const request = lineWriter(options?.destination ?? process.stderr, onDrop);
+  const audit = options?.auditDestination ? lineWriter(options.auditDestination, onDrop) : request;
   const otel = options?.otel === false ? undefined : logs.getLogger(INSTRUMENTATION_SCOPE);
 
   return {

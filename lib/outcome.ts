@@ -21,6 +21,11 @@ export function errorTypeOfResult(result: unknown): string {
 
 /** The JSON-RPC code the SDK will answer with for a thrown error (its own rule: a safe-integer `code`, else -32603). */
 export function errorCodeOf(error: unknown): number {
-  const code = (error as { code?: unknown } | null)?.code;
-  return Number.isSafeInteger(code) ? (code as number) : JSONRPC.INTERNAL_ERROR;
+  try {
+    const code = (error as { code?: unknown } | null)?.code;
+    return Number.isSafeInteger(code) ? (code as number) : JSONRPC.INTERNAL_ERROR;
+  } catch {
+    // A throwing getter: the SDK fails the same way reading it and answers -32603.
+    return JSONRPC.INTERNAL_ERROR;
+  }
 }

@@ -7,8 +7,8 @@ import { defaultRegistry, metricsFor } from './metrics.js';
 import type { McpMetrics } from './metrics.js';
 import type { CounterCell } from './series.js';
 import { OK, errorCodeOf, errorTypeOfResult } from './outcome.js';
-import { redactedJson } from './redaction.js';
-import { guardFor, tenantFromAuth, toolGuardFor, withTrustedHeader } from './tenants.js';
+import { redactString, redactedJson } from './redaction.js';
+import { guardFor, tenantFromAuth, toolGuardFor, validTenant, withTrustedHeader } from './tenants.js';
 import type { TenantGuard } from './tenants.js';
 import type { LabelGuard } from './label-guard.js';
 import type { TenantSource, ToolCapture, InstrumentOptions } from './types.js';
@@ -100,11 +100,16 @@ export class Recorder {
   private tenantOf(extra: HandlerExtra | undefined): string | undefined {
     if (!extra) return undefined;
     try {
-      return this.resolveTenant({
+      const tenant: unknown = this.resolveTenant({
         authInfo: extra.authInfo,
         headers: extra.requestInfo?.headers,
         sessionId: extra.sessionId,
       });
+      if (tenant === undefined) return undefined;
+      // A resolver may return anything at run time: only a valid tenant id goes on, the rest is counted.
+      const valid = validTenant(tenant);
+      if (valid === undefined) this.metrics.hookErrors.inc({ [LABEL.HOOK]: 'resolveTenant' });
+      return valid;
     } catch {
       this.metrics.hookErrors.inc({ [LABEL.HOOK]: 'resolveTenant' });
       return undefined;
@@ -169,7 +174,8 @@ export class Recorder {
       if (method === 'tools/call') attributes[ATTR.GEN_AI_OPERATION_NAME] = 'execute_tool';
     }
     const uri = params?.['uri'];
-    if (typeof uri === 'string') attributes[ATTR.MCP_RESOURCE_URI] = uri;
+    // A resource URI may carry credentials (`postgres://user:password@…`, `?token=…`): mask them like content.
+    if (typeof uri === 'string') attributes[ATTR.MCP_RESOURCE_URI] = redactString(uri);
     if (tenant !== undefined) attributes[ATTR.TENANT_ID] = tenant;
     const user = enduserOf(extra);
     if (user) attributes[ATTR.ENDUSER_ID] = user;
@@ -217,8 +223,9 @@ export class Recorder {
         if (errorType !== OK) {
           span.setAttribute(ATTR.ERROR_TYPE, errorType);
           if (errorType !== TOOL_ERROR) span.setAttribute(ATTR.RPC_RESPONSE_STATUS_CODE, errorType);
-          // Only server-owned faults mark the span as failed; a client's bad request is the server working.
-          if (isServerFault(errorType)) span.setStatus({ code: SpanStatusCode.ERROR, message: operation.errorMessage });
+          // Only server-owned faults mark the span as failed; a client's bad request is the server working. The
+          // status message is the error type, never the error's text: that is a result and may carry a secret.
+          if (isServerFault(errorType)) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
         }
         if (resultJson !== undefined) span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, resultJson);
         span.end();
@@ -351,7 +358,7 @@ export class Recorder {
         this.dropped('span', 'record_failed');
       }
     }
-    const done = (errorType: string, error?: unknown) => {
+    const done = (errorType: string) => {
       try {
         this.metrics.clientOperationDuration
           .cell(request.method, errorType, transport)
@@ -359,7 +366,7 @@ export class Recorder {
         if (span) {
           if (errorType !== OK) {
             span.setAttribute(ATTR.ERROR_TYPE, errorType);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error | undefined)?.message ?? '' });
+            span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
           }
           span.end();
         }
@@ -373,7 +380,7 @@ export class Recorder {
       done(OK);
       return result;
     } catch (error) {
-      done(String(errorCodeOf(error)), error);
+      done(String(errorCodeOf(error)));
       throw error;
     }
   }
@@ -402,7 +409,6 @@ export class Operation {
   readonly inFlight: CounterCell;
   span: Span | undefined;
   ctx: Context | undefined;
-  errorMessage: string | undefined;
   private finished = false;
 
   constructor(
@@ -433,9 +439,7 @@ export class Operation {
     if (this.finished) return;
     this.finished = true;
     try {
-      const errorType = errorTypeOfResult(result);
-      if (errorType !== OK) this.errorMessage = firstText(result);
-      this.recorder.finish(this, errorType, result);
+      this.recorder.finish(this, errorTypeOfResult(result), result);
     } catch {
       this.recorder.dropped('metric', 'record_failed');
     }
@@ -446,15 +450,9 @@ export class Operation {
     if (this.finished) return;
     this.finished = true;
     try {
-      this.errorMessage = (error as Error | undefined)?.message;
       this.recorder.finish(this, String(errorCodeOf(error)), undefined);
     } catch {
       this.recorder.dropped('metric', 'record_failed');
     }
   }
-}
-
-function firstText(result: unknown): string | undefined {
-  const first = (result as { content?: { text?: unknown }[] }).content?.[0];
-  return typeof first?.text === 'string' ? first.text : undefined;
 }

@@ -79,6 +79,7 @@ describe('the collector config', () => {
       'memory_limiter',
       'resource',
       'transform/tool_content',
+      'transform/credentials',
       'redaction',
       'tail_sampling',
     ]);

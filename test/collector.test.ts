@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ import {
 import type { Collector, OtlpLog, OtlpSpan } from './fixtures/collector.js';
 import { scrape, valueOf } from './fixtures/metrics.js';
 import { waitFor } from './fixtures/prometheus.js';
+import { SECRET_SHAPES } from './fixtures/secrets.js';
 import { createTestServer } from './fixtures/server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -296,6 +298,40 @@ describe.skipIf(skip)('otelcol-mcp end to end: an instrumented MCP server export
     // The collector's own metrics.
     const self = await (await fetch(collector.selfMetrics)).text();
     expect(self).toMatch(/^otelcol_receiver_accepted_spans(_total)?\{/m);
+  }, 45_000);
+
+  it('masks the credential corpus in span status messages, events, attributes and log bodies of any app', async () => {
+    const corpus = SECRET_SHAPES.map((s) => s.text).join('\n');
+    const tracer = trace.getTracer('leaky-app');
+    const span = tracer.startSpan('leaky work', { attributes: { 'tenant.id': 'acme', note: corpus } });
+    span.recordException(new Error(corpus));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: corpus });
+    logs.getLogger('leaky-app').emit({
+      body: corpus,
+      attributes: { 'tenant.id': 'acme' },
+      context: trace.setSpan(context.active(), span),
+    });
+    const { traceId } = span.spanContext();
+    span.end();
+    await telemetry.flush();
+    const leaky = await waitFor(
+      () => readSpans(file('traces.acme')).filter((s) => s.traceId === traceId),
+      (found) => found.length === 1,
+      { what: 'the leaky span in traces.acme.jsonl', timeoutMs: 20_000 },
+    );
+    expect(leaky[0]!.status?.code).toBe(2);
+    await waitFor(
+      () => readLogs(file('logs.acme')).filter((r) => r.traceId === traceId),
+      (found) => found.length === 1,
+      { what: 'the leaky log record in logs.acme.jsonl', timeoutMs: 10_000 },
+    );
+    const written = ['traces.acme', 'logs.acme'].map((name) => readFileSync(file(name), 'utf8')).join('\n');
+    expect(written).toContain('leaky work');
+    expect(written).toContain('****');
+    for (const { shape, secret } of SECRET_SHAPES) {
+      // The file exporter writes JSON: newlines inside a secret are escaped there.
+      expect(written, shape).not.toContain(JSON.stringify(secret).slice(1, -1));
+    }
   }, 45_000);
 
   it('with the collector stopped, the MCP server answers every request and the loss is counted', async () => {

@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { PingRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Registry } from 'prom-client';
 import { instrument, newRegistry } from '../lib/index.js';
+import { MAX_PENDING_LOG_BYTES } from '../lib/logs.js';
+import { tenantFromAuth, withTrustedHeader } from '../lib/tenants.js';
 import { startTelemetry } from '../lib/telemetry.js';
 import type { TelemetryHandle } from '../lib/telemetry.js';
 import { createTestServer } from './fixtures/server.js';
@@ -148,4 +152,111 @@ describe('telemetry never breaks the server it watches', () => {
     expect(valueOf(samples, 'mcp_server_notifications_total', { mcp_method_name: '_OTHER' })).toBe(50);
     await client.close();
   });
+});
+
+describe('nothing a resolver or a client sends becomes an unbounded or malformed value', () => {
+  it('tenant values that are no tenant ids reach no label, log line or span, and are counted', async () => {
+    const local = new Registry();
+    const server = createTestServer();
+    const lines: string[] = [];
+    const returned: unknown[] = [
+      ['evil', 'gw-tenant'],
+      42,
+      '',
+      'x'.repeat(100_000),
+      'none',
+      '__overflow__',
+      'evil"}\n{"injected":1',
+      'a,b',
+      { toString: () => 'object' },
+      'acme',
+    ];
+    let next = 0;
+    instrument(server, {
+      registry: local,
+      processMetrics: false,
+      logs: { otel: false, destination: (line) => lines.push(line) },
+      resolveTenant: () => returned[next++ % returned.length] as string,
+    });
+    const client = await connect(server);
+    // initialize took the first value; one tool call per remaining value.
+    for (let i = 1; i < returned.length; i++) await client.callTool({ name: 'echo', arguments: { text: `t${i}` } });
+    const text = await local.metrics();
+    expect(text.length).toBeLessThan(50_000);
+    const samples = await scrape(local);
+    const tenants = new Set(
+      samples.filter((s) => s.name === 'mcp_server_tenant_operations_total').map((s) => s.labels['tenant_id']),
+    );
+    expect([...tenants].sort()).toEqual(['acme', 'none']);
+    expect(valueOf(samples, 'mcp_observatory_hook_errors_total', { hook: 'resolveTenant' })).toBe(9);
+    for (const line of lines) {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      expect(Object.keys(record)).not.toContain('injected');
+      expect([undefined, 'acme']).toContain(record['tenant.id']);
+    }
+    await client.close();
+  });
+
+  it('the default resolver falls back to clientId past a numeric or empty tenantId; a repeated trusted header is refused', () => {
+    const authInfo = (extra: Record<string, unknown>) => ({ token: 't', clientId: 'client-7', scopes: [], extra });
+    expect(tenantFromAuth({ authInfo: authInfo({ tenantId: 5 }) })).toBe('client-7');
+    expect(tenantFromAuth({ authInfo: authInfo({ tenantId: '' }) })).toBe('client-7');
+    expect(tenantFromAuth({ authInfo: authInfo({ tenantId: 'acme' }) })).toBe('acme');
+    const resolve = withTrustedHeader(tenantFromAuth, 'X-Tenant');
+    expect(resolve({ headers: { 'x-tenant': 'gw-tenant' } })).toBe('gw-tenant');
+    expect(resolve({ headers: { 'x-tenant': 'evil, gw-tenant' } })).toBeUndefined();
+    expect(resolve({ headers: { 'x-tenant': ['evil', 'gw-tenant'] } })).toBeUndefined();
+    expect(resolve({ headers: { 'x-tenant': '__overflow__' } })).toBeUndefined();
+  });
+
+  it('a handler that throws an object whose getters throw still ends its operation', async () => {
+    const local = new Registry();
+    const server = createTestServer();
+    instrument(server, { registry: local, processMetrics: false, logs: false });
+    const hostile = {
+      get message(): string {
+        throw new Error('getter');
+      },
+      get code(): number {
+        throw new Error('getter');
+      },
+    };
+    server.server.setRequestHandler(PingRequestSchema, () => {
+      throw hostile;
+    });
+    const client = await connect(server);
+    // The SDK itself cannot answer such a throw (it reads the message too): the client times out.
+    await expect(client.ping({ timeout: 500 })).rejects.toThrow(/timed out/i);
+    const samples = await scrape(local);
+    expect(valueOf(samples, 'mcp_server_operations_in_flight', { mcp_method_name: 'ping' })).toBe(0);
+    expect(
+      valueOf(samples, 'mcp_server_operation_duration_seconds_count', {
+        mcp_method_name: 'ping',
+        error_type: '-32603',
+      }),
+    ).toBe(1);
+    await client.close();
+  });
+
+  it('a log destination that never drains holds at most its bound and counts what it drops', async () => {
+    const local = new Registry();
+    const server = createTestServer();
+    // A stream whose writes never complete: everything written stays buffered.
+    const stalled = new Writable({ write: () => {} });
+    instrument(server, {
+      registry: local,
+      processMetrics: false,
+      tracing: false,
+      logs: { otel: false, destination: stalled },
+    });
+    const client = await connect(server);
+    // About 370 bytes of request and audit lines per call: 15,000 calls write more than the bound.
+    for (let i = 0; i < 15_000; i++) await client.callTool({ name: 'echo', arguments: { text: 'x' } });
+    expect(stalled.writableLength).toBeLessThan(MAX_PENDING_LOG_BYTES + 10_000);
+    const samples = await scrape(local);
+    expect(
+      valueOf(samples, 'mcp_observatory_telemetry_dropped_total', { signal: 'log', reason: 'backpressure' }),
+    ).toBeGreaterThan(0);
+    await client.close();
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { AppSignals, redact, redactString, REDACTED } from '../lib/index.js';
+import { AppSignals } from '../lib/index.js';
 import { scrape, valueOf } from './fixtures/metrics.js';
 
 describe('dependency and security signals', () => {
@@ -40,23 +40,5 @@ describe('dependency and security signals', () => {
     expect(valueOf(after, 'mcp_server_circuit_breaker_state', { dependency: 'compliance-api', state: 'open' })).toBe(0);
     expect(() => signals.circuitState('x', 'melted' as never)).toThrow(/Invalid circuit state: melted/);
     expect(() => signals.quotaRemaining('acme', 'q', 1.5)).toThrow(/Invalid quota ratio: 1.5/);
-  });
-});
-
-describe('redaction', () => {
-  it('masks secret-named keys at any depth and credential-shaped strings', () => {
-    const out = redact({
-      query: 'risk policy',
-      headers: { Authorization: 'Bearer abc.def.ghi', accept: 'json' },
-      nested: [{ password: 'hunter2', apiKey: 'x', refresh_token: 'y' }],
-      note: 'use sk-ABCDEFGHIJKLMNOPQRSTUV or ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ and AKIAABCDEFGHIJKLMNOP',
-      url: 'https://x.example/?api_key=12345&q=1',
-    }) as Record<string, unknown>;
-    expect(out['query']).toBe('risk policy');
-    expect(out['headers']).toEqual({ Authorization: REDACTED, accept: 'json' });
-    expect(out['nested']).toEqual([{ password: REDACTED, apiKey: REDACTED, refresh_token: REDACTED }]);
-    expect(out['note']).toBe(`use ${REDACTED} or ${REDACTED} and ${REDACTED}`);
-    expect(out['url']).toBe(`https://x.example/?${REDACTED}&q=1`);
-    expect(redactString('Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig')).toBe(REDACTED);
   });
 });

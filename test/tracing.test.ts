@@ -12,6 +12,7 @@ import { instrument, newRegistry, renderMetrics } from '../lib/index.js';
 import type { InstrumentOptions } from '../lib/index.js';
 import { startTelemetry } from '../lib/telemetry.js';
 import type { TelemetryHandle } from '../lib/telemetry.js';
+import { SECRET_SHAPES } from './fixtures/secrets.js';
 import { createTestServer } from './fixtures/server.js';
 
 const spans = new InMemorySpanExporter();
@@ -97,7 +98,7 @@ describe('server spans', () => {
     const list = await serverSpans();
     const exploded = only(list, 'tools/call explode');
     expect(exploded.attributes['error.type']).toBe('tool_error');
-    expect(exploded.status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'boom' });
+    expect(exploded.status).toEqual({ code: SpanStatusCode.ERROR, message: 'tool_error' });
     const invalid = only(list, 'tools/call echo');
     expect(invalid.attributes['error.type']).toBe('-32602');
     expect(invalid.attributes['rpc.response.status_code']).toBe('-32602');
@@ -200,6 +201,39 @@ describe('content capture', () => {
     expect(call.attributes['gen_ai.tool.call.result']).toBeUndefined();
     expect(JSON.stringify(lines)).not.toContain('ada');
     expect(JSON.stringify(lines)).not.toContain('sk-abc');
+    await client.close();
+  });
+
+  it('keeps error texts out of spans and logs: a thrown error or an isError result full of secrets leaves its type', async () => {
+    const { server, lines } = setup();
+    const corpus = SECRET_SHAPES.map((s) => s.text).join('\n');
+    // Registered after instrument(): the wrapping covers late tools too.
+    server.registerTool('leak_throw', { description: 'Throws its secrets' }, async () => {
+      throw new Error(corpus);
+    });
+    server.registerTool('leak_result', { description: 'Fails with its secrets' }, async () => ({
+      content: [{ type: 'text', text: corpus }],
+      isError: true,
+    }));
+    const client = await connect(server);
+    for (const name of ['leak_throw', 'leak_result']) {
+      const result = await client.callTool({ name, arguments: {} });
+      // The client still gets the text: the response is the server's, untouched.
+      expect(JSON.stringify(result)).toContain(SECRET_SHAPES[0]!.secret);
+    }
+    const list = await serverSpans();
+    for (const name of ['tools/call leak_throw', 'tools/call leak_result']) {
+      const span = only(list, name);
+      expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'tool_error' });
+      expect(span.attributes['error.type']).toBe('tool_error');
+    }
+    await telemetry.flush();
+    const recorded = JSON.stringify([
+      list.map((s) => [s.status, s.attributes, s.events]),
+      lines,
+      otelLogs.getFinishedLogRecords().map((r) => [r.body, r.attributes]),
+    ]);
+    for (const { shape, secret } of SECRET_SHAPES) expect(recorded, shape).not.toContain(secret);
     await client.close();
   });
 

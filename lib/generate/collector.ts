@@ -6,9 +6,9 @@
  * Telemetry flows through these pipelines (`{tenant}` pipelines only when `collector.routing.tenants` is set):
  *
  *   otlp ─┬─ traces/spanmetrics: memory_limiter, resource ─────────────────────── span_metrics ─┐
- *         ├─ traces: memory_limiter, resource, transform, redaction, tail_sampling ─ Tempo       │
+ *         ├─ traces: memory_limiter, resource, transforms, redaction, tail_sampling ─ Tempo      │
  *         │          (or routing/traces ─ traces/tenant.{tenant} ─ Tempo with X-Scope-OrgID)     │
- *         ├─ logs: memory_limiter, resource, transform, redaction ─ Loki (or routing/logs ─ …)   │
+ *         ├─ logs: memory_limiter, resource, transforms, redaction ─ Loki (or routing/logs ─ …)  │
  *         └─ metrics: memory_limiter, resource, redaction ─ prometheus  ◄────────────────────────┘
  *
  * Span metrics are computed before tail sampling, so request rates and latencies count every span, not the sample.
@@ -17,7 +17,7 @@ import { stringify } from 'yaml';
 import { resolveConfig } from '../config/config.js';
 import type { Config } from '../config/config.js';
 import { ATTR, DURATION_BUCKETS_SECONDS } from '../contract.js';
-import { SECRET_VALUE_PATTERNS } from '../redaction.js';
+import { SECRET_KEY_PATTERN, SECRET_VALUE_PATTERNS } from '../redaction.js';
 
 /**
  * The collector release the configs are written for, and that the builder manifest pins (the core's and contrib's
@@ -115,9 +115,10 @@ export interface CollectorOptions {
 /** The collector config as a plain object, in the collector's own YAML structure. */
 export type CollectorConfig = Record<string, Record<string, unknown>>;
 
-// Values of attributes whose key names a secret are masked whole. RE2 syntax; `\z`, not `$`, which the collector's
-// config resolver would read as the start of a `${...}` reference.
-const SECRET_KEY = String.raw`(?i)(^|\.)(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|[a-z0-9_-]*(token|secret|password)|passwd|credentials?|private[-_]?key)\z`;
+// Values of attributes whose key names a secret are masked whole: the key list of lib/redaction.ts, matched against
+// the whole key or its last dotted segment. RE2 syntax; `\z`, not `$`, which the collector's config resolver would
+// read as the start of a `${...}` reference.
+const SECRET_KEY = String.raw`(?i)(^|\.)(${SECRET_KEY_PATTERN})\z`;
 
 // Credential shapes masked wherever they appear in a value: the very patterns lib/redaction.ts masks captured content
 // with, case-insensitive as there.
@@ -128,6 +129,31 @@ const goDuration = (seconds: number) => (seconds < 1 ? `${Math.round(seconds * 1
 
 /** `$` starts a `${...}` reference in a collector config; `$$` is a literal `$`. */
 const literal = (value: string) => value.replaceAll('$', '$$$$');
+
+/** An OTTL string literal: backslashes and quotes escaped. */
+const ottlString = (value: string) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+
+/**
+ * OTTL statements that mask credential shapes in the texts the redaction processor does not look at: span status
+ * messages and span event attributes (an exception's message is an error text, and error texts are results), and
+ * log bodies. Same patterns, same mask.
+ */
+function credentialStatements(): { trace: unknown[]; log: unknown[] } {
+  const pattern = ottlString(literal(`(?i)${SECRET_VALUE_PATTERNS.join('|')}`));
+  return {
+    trace: [
+      { context: 'span', statements: [`replace_pattern(span.status.message, ${pattern}, "${MASK}")`] },
+      {
+        context: 'spanevent',
+        statements: [`replace_all_patterns(spanevent.attributes, "value", ${pattern}, "${MASK}")`],
+      },
+    ],
+    log: [{ context: 'log', statements: [`replace_pattern(log.body, ${pattern}, "${MASK}")`] }],
+  };
+}
+
+/** What the redaction processor writes in place of a masked value. */
+const MASK = '****';
 
 /** An OTTL statement that deletes `key` unless the tool named in the same record is allowed to keep it. */
 function dropUnlessAllowed(context: 'span' | 'log', key: string, allowed: readonly string[]): string {
@@ -235,6 +261,7 @@ export function collectorConfig(config: Config, options: CollectorOptions = {}):
       };
 
   const { allowArguments, allowResults, blockedValues } = settings.redaction;
+  const credentials = credentialStatements();
   const processors = {
     memory_limiter: {
       check_interval: '1s',
@@ -259,6 +286,11 @@ export function collectorConfig(config: Config, options: CollectorOptions = {}):
         dropUnlessAllowed('log', ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, allowArguments),
         dropUnlessAllowed('log', ATTR.GEN_AI_TOOL_CALL_RESULT, allowResults),
       ],
+    },
+    'transform/credentials': {
+      error_mode: 'ignore',
+      trace_statements: credentials.trace,
+      log_statements: credentials.log,
     },
     // Credentials are masked in every attribute, from any app: the library's redaction covers only what it captures.
     redaction: {
@@ -304,7 +336,7 @@ export function collectorConfig(config: Config, options: CollectorOptions = {}):
   }
 
   const front = ['memory_limiter', 'resource'];
-  const content = [...front, 'transform/tool_content', 'redaction'];
+  const content = [...front, 'transform/tool_content', 'transform/credentials', 'redaction'];
   const pipelines: Record<string, unknown> = {
     'traces/spanmetrics': { receivers: ['otlp'], processors: front, exporters: ['span_metrics'] },
     traces: {
