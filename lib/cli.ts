@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/config.js';
 import { generateBundle } from './generate/bundle.js';
 import { LoadError, LoadUsageError } from './load/errors.js';
-import { loadCommand } from './load/command.js';
+import type * as LoadCommandModule from './load/command.js';
 import { REPORT_EXIT, reportCommand } from './report/command.js';
 import { ReportUnavailableError, ReportUsageError } from './report/errors.js';
 import { writeBundle } from './generate/writer.js';
@@ -179,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === '--version') return (void console.log(VERSION), 0);
     if (command === 'generate') return generate(rest);
     if (command === 'validate') return await validate(rest);
-    if (command === 'load') return wantsHelp(rest) ? (void console.log(HELP['load']), 0) : await loadCommand(rest);
+    if (command === 'load') return wantsHelp(rest) ? (void console.log(HELP['load']), 0) : await runLoad(rest);
     if (command === 'report')
       return wantsHelp(rest) ? (void console.log(HELP['report']), 0) : await reportCommand(rest);
     throw new UsageError(`unknown command "${command}"`);
@@ -212,4 +212,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mcp-observatory: ${(error as Error).stack ?? String(error)}\n`);
     return 1;
   }
+}
+
+/**
+ * `load` drives servers with the v1 SDK's own client, an optional peer of the package: imported only when asked for,
+ * so `generate`, `validate` and `report` run without it.
+ */
+async function runLoad(args: string[]): Promise<number> {
+  let command: typeof LoadCommandModule;
+  try {
+    command = await import('./load/command.js');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new LoadUsageError(
+      `the load generator needs @modelcontextprotocol/sdk (>=1.10 <2): install it next to mcp-observatory (${(error as Error).message})`,
+    );
+  }
+  return command.loadCommand(args);
 }

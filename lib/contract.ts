@@ -27,6 +27,11 @@ export const ATTR = {
   CLIENT_ADDRESS: 'client.address',
   TENANT_ID: 'tenant.id',
   ENDUSER_ID: 'enduser.id',
+  /**
+   * `input_required` on a 2026-07-28 round that asks the client for input rather than answering (the request comes
+   * again with the input). Not a semantic-convention attribute: this library's own, hence its namespace.
+   */
+  RESULT_TYPE: 'mcp_observatory.result_type',
 } as const;
 
 /** Prometheus label keys: the semconv attribute keys with dots written as underscores. */
@@ -277,11 +282,20 @@ export const JSONRPC = {
   CONNECTION_CLOSED: -32000,
   REQUEST_TIMEOUT: -32001,
   RESOURCE_NOT_FOUND: -32002,
+  /** 2026-07-28: the request's headers and body disagree (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`). */
+  HEADER_MISMATCH: -32020,
+  /** 2026-07-28: the request lacks a client capability the server needs to ask for input. */
+  MISSING_CLIENT_CAPABILITY: -32021,
+  /** The request names a protocol version the server does not serve. */
+  UNSUPPORTED_PROTOCOL_VERSION: -32022,
+  /** 2025 era: the client must complete a URL elicitation before the request can succeed. */
+  URL_ELICITATION_REQUIRED: -32042,
 } as const;
 
 /**
  * `error.type` values that are the client's fault: malformed requests, unknown methods, bad parameters, unknown
- * resources. SLOs count only the other, server-owned, errors.
+ * resources, headers that contradict the body, a protocol version or a capability the client did not bring, an
+ * elicitation the user still has to complete. SLOs count only the other, server-owned, errors.
  */
 export const CLIENT_FAULT_ERROR_TYPES: readonly string[] = [
   JSONRPC.PARSE_ERROR,
@@ -289,7 +303,37 @@ export const CLIENT_FAULT_ERROR_TYPES: readonly string[] = [
   JSONRPC.METHOD_NOT_FOUND,
   JSONRPC.INVALID_PARAMS,
   JSONRPC.RESOURCE_NOT_FOUND,
+  JSONRPC.HEADER_MISMATCH,
+  JSONRPC.MISSING_CLIENT_CAPABILITY,
+  JSONRPC.UNSUPPORTED_PROTOCOL_VERSION,
+  JSONRPC.URL_ELICITATION_REQUIRED,
 ].map(String);
+
+/**
+ * Request methods of the MCP specification, both eras (2025 sessions, 2026-07-28 stateless). A request the server
+ * never reached a handler for keeps its method label only if it is one of these; anything else is `_OTHER`.
+ */
+export const SPEC_REQUEST_METHODS: readonly string[] = [
+  'initialize',
+  'ping',
+  'server/discover',
+  'subscriptions/listen',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'completion/complete',
+  'logging/setLevel',
+  'tasks/get',
+  'tasks/result',
+  'tasks/list',
+  'tasks/cancel',
+];
 
 /** True when an `error.type` value counts against the server (tool errors, internal and server-range errors). */
 export function isServerFault(errorType: string): boolean {

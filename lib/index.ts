@@ -1,9 +1,13 @@
 /**
  * mcp-observatory: golden-signal metrics, tenant-tagged traces, correlated logs and health for MCP servers built on
- * `@modelcontextprotocol/sdk`.
+ * the MCP TypeScript SDK, `@modelcontextprotocol/sdk` (1.x) or `@modelcontextprotocol/server` (2.x).
  */
-export { instrument, transportKind } from './instrument.js';
+export { instrument } from './instrument.js';
+export { instrumentHandler } from './handler.js';
+export type { McpFetchHandler } from './handler.js';
 export type {
+  AuthInfo,
+  InstrumentableServer,
   InstrumentHandle,
   InstrumentOptions,
   LogOptions,

@@ -1,86 +1,84 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { OTHER, SPEC_NOTIFICATIONS } from './contract.js';
-import { Recorder } from './recorder.js';
-import type { HandlerExtra, McpRequest } from './recorder.js';
-import type { InstrumentHandle, InstrumentOptions } from './types.js';
-
-type Handler = (request: McpRequest, extra: HandlerExtra) => unknown;
-
-/** The parts of the SDK's `Protocol` that request dispatch goes through. Internal to the SDK, hence checked. */
-interface Dispatch {
-  _requestHandlers: Map<string, Handler>;
-  _onrequest(request: McpRequest, extra?: unknown): void;
-  _onnotification(notification: { method: string }): void;
-  _notificationHandlers: Map<string, unknown>;
-  _onclose(): void;
-  _onerror(error: Error): void;
-  request(request: McpRequest, schema: unknown, options?: unknown): Promise<unknown>;
-  fallbackRequestHandler?: Handler;
-  readonly transport?: object;
-}
+import type { ServerView } from './recorder.js';
+import { recorderFor } from './recorders.js';
+import { adapterOf } from './sdk/index.js';
+import type { Dispatch, Handler, McpRequest } from './sdk/index.js';
+import type { InstrumentableServer, InstrumentHandle, InstrumentOptions } from './types.js';
 
 const HANDLE = Symbol.for('mcp-observatory.handle');
 const ORIGINAL = Symbol.for('mcp-observatory.original');
 
 type Wrapped = Handler & { [ORIGINAL]?: Handler };
 
-function dispatchOf(server: McpServer | Server): Dispatch {
-  const candidate = (server as { server?: unknown }).server ?? server;
-  const dispatch = candidate as Partial<Dispatch>;
-  if (!(dispatch._requestHandlers instanceof Map) || typeof dispatch._onrequest !== 'function') {
-    throw new TypeError(
-      'instrument() expects an McpServer or a Server from @modelcontextprotocol/sdk (1.x); ' +
-        `got ${Object.prototype.toString.call(server)} without the SDK's request dispatch`,
-    );
-  }
-  return dispatch as Dispatch;
-}
-
-/** `network.transport` of the connection: stdio is a pipe, HTTP transports are TCP. */
-export function transportKind(transport: object | undefined): string {
-  switch (transport?.constructor.name) {
-    case undefined:
-      return 'unknown';
-    case 'StdioServerTransport':
-      return 'pipe';
-    case 'InMemoryTransport':
-      return 'inproc';
-    default:
-      return 'tcp';
-  }
-}
-
 /**
- * Instrument an MCP server at request dispatch: every request (initialize, ping, tools, resources, prompts,
- * completions, logging, tasks — and unknown methods) is timed, counted, traced and logged; notifications are counted;
- * server-initiated requests get CLIENT spans. Handlers registered before or after this call are covered alike.
+ * Instrument an MCP server at request dispatch: every request (initialize, discover, ping, tools, resources, prompts,
+ * completions, logging, tasks — and unknown methods) is timed, counted, traced and logged; requests the SDK refuses
+ * before any handler runs are counted with the code it answered; notifications are counted; server-initiated requests
+ * get CLIENT spans. Handlers registered before or after this call are covered alike. Works with the McpServer and the
+ * Server of both SDK lines (`@modelcontextprotocol/sdk` 1.x, `@modelcontextprotocol/server` 2.x).
  *
- * Handlers run exactly once with the SDK's own `extra`; results and errors reach the client unchanged.
+ * Handlers run exactly once with the SDK's own context; results and errors reach the client unchanged.
  *
  * @example
  * const server = new McpServer({ name: 'docs', version: '1.0.0' });
  * instrument(server);
  */
-export function instrument(server: McpServer | Server, options: InstrumentOptions = DEFAULT_OPTIONS): InstrumentHandle {
-  const dispatch = dispatchOf(server);
-  const existing = (dispatch as unknown as { [HANDLE]?: InstrumentHandle })[HANDLE];
+export function instrument(
+  server: InstrumentableServer,
+  options: InstrumentOptions = DEFAULT_OPTIONS,
+): InstrumentHandle {
+  const found = adapterOf(server);
+  if (!found) {
+    throw new TypeError(
+      'instrument() expects an McpServer or a Server of @modelcontextprotocol/sdk (1.x) or @modelcontextprotocol/server ' +
+        `(2.x); got ${Object.prototype.toString.call(server)} without the SDK's request dispatch`,
+    );
+  }
+  const { sdk, dispatch } = found;
+  const existing = (dispatch as { [HANDLE]?: InstrumentHandle })[HANDLE];
   if (existing) return existing;
 
-  // McpServer knows its tools; a tool label is kept only for a registered tool. A low-level Server is guarded instead.
-  const registered = (server as { _registeredTools?: Record<string, unknown> })._registeredTools;
+  sdk.prepare?.(server);
+  const view: ServerView = {
+    sdk,
+    dispatch,
+    tools: sdk.registeredTools(server),
+    prompts: sdk.registeredPrompts(server),
+  };
   const recorder = recorderFor(options);
-  let protocolVersion: string | undefined;
+  recorder.serving(sdk);
+  let initializedVersion: string | undefined;
+  let sessionChecked = false;
   let endSession: (() => void) | undefined;
-  const transport = () => transportKind(dispatch.transport);
 
-  const onInitialized = (result: unknown, extra: HandlerExtra) => {
+  // The kind of the connection's transport, decided once per transport rather than per request.
+  let kindOf: object | undefined;
+  let kind = 'unknown';
+  const transport = () => {
+    const current = dispatch.transport;
+    if (current !== kindOf) {
+      kindOf = current;
+      kind = sdk.transportKind(current);
+    }
+    return kind;
+  };
+  const version = (context: unknown) => sdk.protocolVersion(dispatch, context) ?? initializedVersion;
+
+  // A connection has a session when its revision has one: stdio and in-process connections, and HTTP requests that
+  // carry a session id (2025-era stateful HTTP). Stateless HTTP (2025 stateless, every 2026-07-28 request) has none.
+  const afterFirstRequest = (request: McpRequest, result: unknown, context: unknown) => {
     try {
-      const version = (result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-      if (typeof version === 'string') protocolVersion = version;
-      const kind = transport();
-      // Stateless HTTP has no session: each request meets a fresh server that closes right after.
-      if (!endSession && (kind !== 'tcp' || extra?.sessionId !== undefined)) endSession = recorder.sessionStarted(kind);
+      if (request.method === 'initialize') {
+        const negotiated = (result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+        if (typeof negotiated === 'string') initializedVersion = negotiated;
+      }
+      if (sessionChecked) return;
+      // The server/discover probe of a 2026-07-28 stdio client is answered by a throwaway server: not a session.
+      if (request.method === 'server/discover') return;
+      sessionChecked = true;
+      const connection = transport();
+      if (connection !== 'tcp' || sdk.sessionId(context) !== undefined)
+        endSession = recorder.sessionStarted(connection);
     } catch {
       recorder.dropped('metric', 'record_failed');
     }
@@ -88,24 +86,17 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
 
   const wrap = (handler: Wrapped): Wrapped => {
     if (handler[ORIGINAL]) return handler;
-    const instrumented: Wrapped = (request, extra) => {
+    const instrumented: Wrapped = (request, context) => {
       let operation;
       try {
-        operation = recorder.begin(
-          request,
-          extra,
-          transport(),
-          headerVersion(extra) ?? protocolVersion,
-          true,
-          registered,
-        );
+        operation = recorder.begin(request, context, view, transport(), version(context));
       } catch {
         recorder.dropped('metric', 'record_failed');
-        return handler(request, extra);
+        return handler(request, context);
       }
       let pending: unknown;
       try {
-        pending = operation.run(() => handler(request, extra));
+        pending = operation.run(() => handler(request, context));
       } catch (error) {
         operation.fail(error);
         throw error;
@@ -113,7 +104,7 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
       return Promise.resolve(pending).then(
         (result) => {
           operation.end(result);
-          if (request.method === 'initialize') onInitialized(result, extra);
+          if (!sessionChecked || request.method === 'initialize') afterFirstRequest(request, result, context);
           return result;
         },
         (error: unknown) => {
@@ -138,28 +129,37 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
   });
 
   // What each patched method did before us: the SDK's, or another library's own patch on this instance.
-  const before = {
-    _onrequest: dispatch._onrequest,
-    _onnotification: dispatch._onnotification,
-    _onerror: dispatch._onerror,
-    _onclose: dispatch._onclose,
-    request: dispatch.request,
-  };
-  const ownBefore = Object.fromEntries(
-    Object.keys(before).map((key) => [key, Object.getOwnPropertyDescriptor(dispatch, key)]),
-  );
-  const patches: Partial<Dispatch> = {
-    _onrequest(this: Dispatch, request, extra) {
-      if (!this._requestHandlers.has(request.method) && !this.fallbackRequestHandler) {
+  const outgoing = sdk.outgoingRequest;
+  const names = ['_onrequest', '_onnotification', '_onerror', '_onclose', outgoing.method] as const;
+  const before = Object.fromEntries(names.map((name) => [name, dispatch[name]])) as Record<
+    string,
+    (this: Dispatch, ...args: unknown[]) => unknown
+  >;
+  const ownBefore = Object.fromEntries(names.map((name) => [name, Object.getOwnPropertyDescriptor(dispatch, name)]));
+  const patches: Record<string, (this: Dispatch, ...args: never[]) => unknown> = {
+    _onrequest(this: Dispatch, request: McpRequest, extra: unknown) {
+      // The SDK's dispatch runs exactly once whatever happens in ours, and what it throws is thrown as before.
+      let called = false;
+      let thrown: { error: unknown } | undefined;
+      const original = () => {
+        called = true;
         try {
-          recorder.methodNotFound(request, extra as HandlerExtra, transport(), protocolVersion);
-        } catch {
-          recorder.dropped('metric', 'record_failed');
+          before['_onrequest']!.call(this, request, extra);
+        } catch (error) {
+          thrown = { error };
         }
+      };
+      let code: number | undefined;
+      try {
+        code = sdk.dispatch(this, request, extra, original);
+        if (code !== undefined) recorder.rejected(request, extra, view, transport(), version(extra), code);
+      } catch {
+        recorder.dropped('metric', 'record_failed');
       }
-      return before._onrequest.call(this, request, extra);
+      if (!called) original();
+      if (thrown) throw thrown.error;
     },
-    _onnotification(this: Dispatch, notification) {
+    _onnotification(this: Dispatch, notification: { method: string }, extra: unknown) {
       try {
         const method = notification.method;
         const known = SPEC_NOTIFICATIONS.includes(method) || this._notificationHandlers.has(method);
@@ -167,27 +167,36 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
       } catch {
         recorder.dropped('metric', 'record_failed');
       }
-      return before._onnotification.call(this, notification);
+      return before['_onnotification']!.call(this, notification, extra);
     },
-    _onerror(this: Dispatch, error) {
+    _onerror(this: Dispatch, error: Error) {
       try {
         recorder.transportError(error, transport());
       } catch {
         recorder.dropped('metric', 'record_failed');
       }
-      return before._onerror.call(this, error);
+      return before['_onerror']!.call(this, error);
     },
     _onclose(this: Dispatch) {
       try {
-        return before._onclose.call(this);
+        return before['_onclose']!.call(this);
       } finally {
         endSession?.();
         endSession = undefined;
+        sessionChecked = false;
       }
     },
-    request(this: Dispatch, request, schema, requestOptions) {
-      return recorder.clientRequest(request, transport(), (outgoing) =>
-        before.request.call(this, outgoing, schema, requestOptions),
+    [outgoing.method](this: Dispatch, ...args: unknown[]) {
+      const send = before[outgoing.method]!;
+      return recorder.clientRequest(
+        args[outgoing.requestArgument] as McpRequest,
+        transport(),
+        sdk.wireErrorCode,
+        (request) => {
+          const forwarded = [...args];
+          forwarded[outgoing.requestArgument] = request;
+          return send.apply(this, forwarded) as Promise<unknown>;
+        },
       );
     },
   };
@@ -195,10 +204,10 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
 
   const handle: InstrumentHandle = {
     uninstrument() {
-      if ((dispatch as unknown as { [HANDLE]?: InstrumentHandle })[HANDLE] !== handle) return;
+      if ((dispatch as { [HANDLE]?: InstrumentHandle })[HANDLE] !== handle) return;
       for (const [key, descriptor] of Object.entries(ownBefore)) {
         if (descriptor) Object.defineProperty(dispatch, key, descriptor);
-        else delete (dispatch as unknown as Record<string, unknown>)[key];
+        else delete (dispatch as Record<string, unknown>)[key];
       }
       delete (handlers as unknown as Record<string, unknown>)['set'];
       for (const [method, handler] of handlers) {
@@ -207,26 +216,11 @@ export function instrument(server: McpServer | Server, options: InstrumentOption
       }
       endSession?.();
       endSession = undefined;
-      delete (dispatch as unknown as Record<symbol, unknown>)[HANDLE];
+      delete (dispatch as { [HANDLE]?: InstrumentHandle })[HANDLE];
     },
   };
   Object.defineProperty(dispatch, HANDLE, { configurable: true, value: handle });
   return handle;
 }
 
-// Stateless HTTP instruments a new server per request: the recorder (metric families, log sink, logger, resolved
-// options) is built once per options object and reused; only the per-server closures are new. Measured in bench/:
-// building it per request cost about 8 µs.
-const recorders = new WeakMap<InstrumentOptions, Recorder>();
 const DEFAULT_OPTIONS: InstrumentOptions = {};
-
-function recorderFor(options: InstrumentOptions): Recorder {
-  let recorder = recorders.get(options);
-  if (!recorder) recorders.set(options, (recorder = new Recorder(options)));
-  return recorder;
-}
-
-function headerVersion(extra: HandlerExtra | undefined): string | undefined {
-  const value = extra?.requestInfo?.headers?.['mcp-protocol-version'];
-  return Array.isArray(value) ? value[0] : value;
-}

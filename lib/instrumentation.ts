@@ -1,21 +1,22 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
-  isWrapped,
 } from '@opentelemetry/instrumentation';
 import type {
   InstrumentationConfig,
   InstrumentationModuleDefinition,
   InstrumentationModuleFile,
 } from '@opentelemetry/instrumentation';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { INSTRUMENTATION_SCOPE } from './contract.js';
+import { instrumentHandler } from './handler.js';
 import { instrument } from './instrument.js';
-import type { InstrumentOptions } from './types.js';
+import { SDK_ADAPTERS, adapterOf } from './sdk/index.js';
+import type { HookedModule } from './sdk/index.js';
+import type { InstrumentableServer, InstrumentOptions } from './types.js';
 import { VERSION } from './version.js';
 
 /** Configuration of {@link McpInstrumentation}. */
@@ -24,42 +25,35 @@ export interface McpInstrumentationConfig extends InstrumentationConfig {
   instrumentOptions?: InstrumentOptions;
 }
 
-const SDK = '@modelcontextprotocol/sdk';
-/** SDK releases whose `Protocol` class lives in `dist/{esm,cjs}/shared/protocol.js` with the dispatch we hook. */
-const MIN_VERSION = [1, 10, 0] as const;
-const BELOW_MAJOR = 2;
-const SUPPORTED_VERSIONS = [`>=${MIN_VERSION.join('.')} <${BELOW_MAJOR}`];
-/** The SDK ships both builds; an app loads one (or, through a dual-package hazard, both). */
-const ESM_PROTOCOL = `${SDK}/dist/esm/shared/protocol.js`;
-const CJS_PROTOCOL = `${SDK}/dist/cjs/shared/protocol.js`;
-
-type Connect = (this: object, ...args: unknown[]) => Promise<void>;
-
-interface ProtocolPrototype {
-  connect: Connect;
-}
-
-interface ProtocolModule {
-  Protocol?: { prototype: Partial<ProtocolPrototype> };
-}
-
 type OnRequire = (exports: unknown, name: string, basedir?: string) => unknown;
 type RequireHook = new (modules: string[], options: { internals: boolean }, onRequire: OnRequire) => unknown;
 
-/** Servers and clients both extend `Protocol`; only a server has these. */
-function isServer(protocol: object): boolean {
-  const candidate = protocol as { _oninitialize?: unknown; getClientCapabilities?: unknown };
-  return typeof candidate._oninitialize === 'function' || typeof candidate.getClientCapabilities === 'function';
+/**
+ * True when `version` is in `range`, a range of the form the SDK adapters write (`>=1.10.0 <2`); prereleases count as
+ * their release.
+ */
+export function inRange(version: string | undefined, range: string): boolean {
+  const parse = (text: string) => (/^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text) ?? []).slice(1, 4).map(Number);
+  const [major, minor, patch] = parse(version ?? '');
+  if (major === undefined || Number.isNaN(major)) return false;
+  const compare = (bound: number[]) =>
+    major !== bound[0]
+      ? major - bound[0]!
+      : minor !== (bound[1] || 0)
+        ? minor! - (bound[1] || 0)
+        : patch! - (bound[2] || 0);
+  return range.split(/\s+/).every((part) => {
+    const [, operator, bound] = /^(>=|<)(.+)$/.exec(part) ?? [];
+    if (!operator || !bound) return false;
+    const order = compare(parse(bound));
+    return operator === '>=' ? order >= 0 : order < 0;
+  });
 }
 
-/** True for a version in {@link SUPPORTED_VERSIONS}; prereleases count as their release. */
-export function supportedSdkVersion(version: string | undefined): boolean {
-  const match = /^(\d+)\.(\d+)\.(\d+)/.exec(version ?? '');
-  if (!match) return false;
-  const [major, minor, patch] = match.slice(1).map(Number) as [number, number, number];
-  if (major >= BELOW_MAJOR) return false;
-  const [minMajor, minMinor, minPatch] = MIN_VERSION;
-  return major !== minMajor ? major > minMajor : minor !== minMinor ? minor > minMinor : patch >= minPatch;
+/** The complement of a supported range, for the versions the hook says it cannot instrument. */
+function outside(range: string): string {
+  const [low, high] = range.split(/\s+/);
+  return `<${low!.slice(2)} || >=${high!.slice(1)}`;
 }
 
 function packageVersion(directory: string): string | undefined {
@@ -79,9 +73,11 @@ function requireHook(): RequireHook {
 }
 
 /**
- * OpenTelemetry instrumentation that applies `instrument()` to every MCP server of the process, without code changes:
- * it hooks the SDK's `Protocol.prototype.connect` (ESM and CommonJS builds) and instruments each server as it
- * connects. Clients are left alone. A server the app instrumented itself keeps the app's options.
+ * OpenTelemetry instrumentation that applies `instrument()` to every MCP server of the process, without code changes,
+ * for every SDK line of `lib/sdk/`: it patches what each line's adapter names (the connect methods of the ESM and
+ * CommonJS builds; for v2 also `createMcpHandler`, whose handler counts what it refuses before any server exists).
+ * Clients are left alone. A server the app instrumented itself keeps the app's options. An SDK release outside the
+ * supported ranges is named once on stderr.
  *
  * Loaded by `node --import mcp-observatory/register`; an app that runs its own OpenTelemetry SDK can register it
  * alongside its other instrumentations instead (before the SDK is first imported or required).
@@ -91,66 +87,80 @@ function requireHook(): RequireHook {
  */
 export class McpInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
   // Declared, never initialised: the base constructor runs init() and enable() before subclass fields would be set.
-  declare private reported: boolean;
+  declare private reported: Set<string> | undefined;
   declare private commonJsHooked: boolean;
-  declare private definition: InstrumentationModuleDefinition | undefined;
+  declare private definitions: InstrumentationModuleDefinition[] | undefined;
+  declare private undo: Map<unknown, () => void> | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(INSTRUMENTATION_SCOPE, VERSION, config);
   }
 
   // Memoised: the base class keeps the first result and patches through it, and getModuleDefinitions() calls init().
-  protected init(): InstrumentationModuleDefinition {
-    if (this.definition) return this.definition;
-    const files = [ESM_PROTOCOL, CJS_PROTOCOL].map(
-      (name) =>
-        new InstrumentationNodeModuleFile(
-          name,
-          SUPPORTED_VERSIONS,
-          (exports: ProtocolModule) => this.patchProtocol(exports),
-          (exports?: ProtocolModule) => this.unpatchProtocol(exports),
-        ),
+  protected init(): InstrumentationModuleDefinition[] {
+    if (this.definitions) return this.definitions;
+    this.definitions = SDK_ADAPTERS.flatMap((sdk) =>
+      sdk.modules.flatMap((module) => {
+        const patch = (exports: unknown) => this.patchModule(module, exports);
+        const unpatch = (exports: unknown) => this.unpatchModule(exports);
+        const unsupported = new InstrumentationNodeModuleDefinition(
+          module.packageName,
+          [outside(module.versions)],
+          (exports: unknown, version?: string) => this.unsupported(module, version, exports),
+        );
+        const supported = module.files
+          ? new InstrumentationNodeModuleDefinition(
+              module.packageName,
+              [module.versions],
+              undefined,
+              undefined,
+              module.files.map((file) => new InstrumentationNodeModuleFile(file, [module.versions], patch, unpatch)),
+            )
+          : new InstrumentationNodeModuleDefinition(module.packageName, [module.versions], patch, unpatch);
+        return [supported, unsupported];
+      }),
     );
-    this.definition = new InstrumentationNodeModuleDefinition(SDK, SUPPORTED_VERSIONS, undefined, undefined, files);
-    return this.definition;
+    return this.definitions;
   }
 
   override enable(): void {
     super.enable();
-    this.hookCommonJs();
+    this.hookCommonJsFiles();
   }
 
   /**
-   * The base class never sees the CommonJS build: its require hook resolves the package's main entry to tell internal
-   * files apart, and the SDK's `"."` export points at a file it does not ship (`dist/cjs/index.js`). A hook that names
-   * the internal file needs no such resolution; it feeds the same file definition, so enable/disable still apply.
+   * The base class finds a module's internal files only through the package's main entry, and a package may name a
+   * `"."` export it does not ship (SDK 1.x names `dist/cjs/index.js`). A require hook that names each internal file
+   * needs no such resolution; it feeds the same file definitions, so enable/disable still apply.
    */
-  private hookCommonJs(): void {
+  private hookCommonJsFiles(): void {
     if (this.commonJsHooked) return;
     this.commonJsHooked = true;
-    const definition = this.init();
-    const file = definition.files.find((each) => each.name === CJS_PROTOCOL);
-    if (!file) return;
-    try {
-      const Hook = requireHook();
-      // require-in-the-middle names internal files without the .js extension.
-      new Hook([CJS_PROTOCOL.replace(/\.js$/, '')], { internals: true }, (exports, _name, basedir) =>
-        this.onCommonJsProtocol(definition, file, exports, basedir),
-      );
-    } catch (error) {
-      this.reportOnce(error);
+    for (const definition of this.init()) {
+      for (const file of definition.files) {
+        try {
+          const Hook = requireHook();
+          // require-in-the-middle names internal files without the .js extension.
+          new Hook([file.name.replace(/\.js$/, '')], { internals: true }, (exports, _name, basedir) =>
+            this.onCommonJsFile(definition, file, exports, basedir),
+          );
+        } catch (error) {
+          this.reportOnce('hook', error);
+        }
+      }
     }
   }
 
-  private onCommonJsProtocol(
+  private onCommonJsFile(
     definition: InstrumentationModuleDefinition,
     file: InstrumentationModuleFile,
     exports: unknown,
     basedir: string | undefined,
   ): unknown {
     const version = basedir === undefined ? undefined : packageVersion(basedir);
-    if (!supportedSdkVersion(version)) {
-      this._diag.debug(`${SDK} ${version ?? '(unknown version)'} is outside ${SUPPORTED_VERSIONS.join(' || ')}`);
+    const range = file.supportedVersions[0]!;
+    if (!inRange(version, range)) {
+      this._diag.debug(`${definition.name} ${version ?? '(unknown version)'} is outside ${range}`);
       return exports;
     }
     definition.moduleVersion = version;
@@ -158,42 +168,63 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     return this.isEnabled() ? file.patch(exports, version) : exports;
   }
 
-  private patchProtocol(exports: ProtocolModule): ProtocolModule {
-    const prototype = exports?.Protocol?.prototype as ProtocolPrototype | undefined;
-    if (typeof prototype?.connect !== 'function') {
-      this.reportOnce(new TypeError(`${SDK} has no Protocol.prototype.connect; MCP servers will not be instrumented`));
-      return exports;
+  private patchModule(module: HookedModule, exports: unknown): unknown {
+    try {
+      this.undo ??= new Map();
+      this.undo.get(exports)?.();
+      const options = () => this.getConfig().instrumentOptions;
+      this.undo.set(
+        exports,
+        module.patch(
+          exports,
+          (server) => this.instrumentServer(server),
+          (handler) => {
+            if (this.isEnabled()) instrumentHandler(handler as never, options());
+          },
+        ),
+      );
+    } catch (error) {
+      this.reportOnce(module.packageName, error);
     }
-    const instrumentServer = (protocol: object) => this.instrumentServer(protocol);
-    // _wrap unwraps an earlier wrapper first, so patching twice never stacks two.
-    this._wrap(prototype, 'connect', (original: Connect) => {
-      return function connect(this: object, ...args: unknown[]) {
-        instrumentServer(this);
-        return original.apply(this, args);
-      } as Connect;
-    });
     return exports;
   }
 
-  private unpatchProtocol(exports: ProtocolModule | undefined): void {
-    const prototype = exports?.Protocol?.prototype;
-    if (prototype && isWrapped(prototype.connect)) this._unwrap(prototype, 'connect');
+  private unpatchModule(exports: unknown): void {
+    this.undo?.get(exports)?.();
+    this.undo?.delete(exports);
   }
 
-  private instrumentServer(protocol: object): void {
+  /** Said once per package and version on stderr, whatever the diagnostics level: the user asked for telemetry. */
+  private unsupported(module: HookedModule, version: string | undefined, exports: unknown): unknown {
+    const key = `${module.packageName}@${version ?? '?'}`;
+    this.reported ??= new Set();
+    if (!this.reported.has(key)) {
+      this.reported.add(key);
+      process.stderr.write(
+        `mcp-observatory: cannot instrument ${module.packageName} ${version ?? '(unknown version)'} (supported: ` +
+          `${module.versions}); its MCP servers run without mcp-observatory telemetry\n`,
+      );
+    }
+    return exports;
+  }
+
+  private instrumentServer(server: object): void {
     try {
-      if (!this.isEnabled() || !isServer(protocol)) return;
+      if (!this.isEnabled()) return;
+      const found = adapterOf(server);
+      if (!found || !found.sdk.isServer(found.dispatch)) return;
       // instrument() returns the existing handle for a server already instrumented (by the app or a reconnect).
-      instrument(protocol as Server, this.getConfig().instrumentOptions);
+      instrument(server as InstrumentableServer, this.getConfig().instrumentOptions);
     } catch (error) {
-      this.reportOnce(error);
+      this.reportOnce('instrument', error);
     }
   }
 
   /** Telemetry never breaks the server: say what went wrong once, then stay quiet. */
-  private reportOnce(error: unknown): void {
-    if (this.reported) return;
-    this.reported = true;
-    this._diag.error('could not instrument MCP servers; they keep serving without mcp-observatory telemetry', error);
+  private reportOnce(what: string, error: unknown): void {
+    this.reported ??= new Set();
+    if (this.reported.has(what)) return;
+    this.reported.add(what);
+    this._diag.error(`could not instrument MCP servers (${what}); they keep serving without telemetry`, error);
   }
 }

@@ -1,32 +1,37 @@
 import { SpanStatusCode, context, isSpanContextValid } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
-import { ATTR, DEFAULT_MAX_TENANTS, JSONRPC, LABEL, OTHER, TOOL_ERROR, isServerFault } from './contract.js';
+import {
+  ATTR,
+  DEFAULT_MAX_TENANTS,
+  DEFAULT_MAX_TOOLS,
+  JSONRPC,
+  LABEL,
+  OTHER,
+  SPEC_REQUEST_METHODS,
+  TOOL_ERROR,
+  isServerFault,
+} from './contract.js';
 import { createLogSink } from './logs.js';
 import type { Level, LogRecord, LogSink } from './logs.js';
 import { defaultRegistry, metricsFor } from './metrics.js';
 import type { McpMetrics } from './metrics.js';
 import type { CounterCell } from './series.js';
-import { OK, errorCodeOf, errorTypeOfResult } from './outcome.js';
+import type { Dispatch, McpRequest, SdkAdapter } from './sdk/index.js';
+import { OK } from './sdk/common.js';
 import { redactString, redactedJson } from './redaction.js';
-import { guardFor, tenantFromAuth, toolGuardFor, validTenant, withTrustedHeader } from './tenants.js';
+import { guardFor, tenantFromAuth, validTenant, withTrustedHeader } from './tenants.js';
 import type { TenantGuard } from './tenants.js';
-import type { LabelGuard } from './label-guard.js';
-import type { TenantSource, ToolCapture, InstrumentOptions } from './types.js';
+import type { AuthInfo, TenantSource, ToolCapture, InstrumentOptions } from './types.js';
 import { injectMeta, startClientSpan, startServerSpan } from './tracing.js';
-import type { Meta } from './tracing.js';
-import { VERSION, sdkVersion } from './version.js';
+import { VERSION } from './version.js';
 
-/** What the SDK hands a request handler (`RequestHandlerExtra`), reduced to what the recorder reads. */
-export interface HandlerExtra {
-  sessionId?: string | undefined;
-  authInfo?: TenantSource['authInfo'];
-  requestInfo?: { headers?: Record<string, string | string[] | undefined> } | undefined;
-}
-
-export interface McpRequest {
-  method: string;
-  id?: string | number;
-  params?: Record<string, unknown> & { _meta?: Meta };
+/** One instrumented server as the recorder sees it: its SDK line, and the tools and prompts it registered. */
+export interface ServerView {
+  readonly sdk: SdkAdapter;
+  readonly dispatch: Dispatch;
+  /** An McpServer's registered tools and prompts (live tables); undefined for a low-level Server. */
+  readonly tools: Record<string, unknown> | undefined;
+  readonly prompts: Record<string, unknown> | undefined;
 }
 
 /** The span target of a request: the tool or prompt name (low cardinality), never a resource URI. */
@@ -38,12 +43,27 @@ function targetOf(method: string, params: McpRequest['params']): string | undefi
   return undefined;
 }
 
-function firstHeader(
-  headers: Record<string, string | string[] | undefined> | undefined,
-  key: string,
-): string | undefined {
-  const value = headers?.[key];
-  return Array.isArray(value) ? value[0] : value;
+/**
+ * Names a server listed (`tools/list`, `prompts/list`): what a low-level Server, whose registrations the library
+ * cannot see, may be labelled with. Names come from the server's own answers, never from a client, and are capped.
+ */
+class Listed {
+  private readonly names = new Set<string>();
+
+  constructor(private readonly max: number) {}
+
+  note(result: unknown, key: 'tools' | 'prompts'): void {
+    const items = (result as Record<string, unknown> | undefined)?.[key];
+    if (!Array.isArray(items)) return;
+    for (const item of items as { name?: unknown }[]) {
+      if (this.names.size >= this.max) return;
+      if (typeof item?.name === 'string' && item.name.length <= 256) this.names.add(item.name);
+    }
+  }
+
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
 }
 
 /**
@@ -54,8 +74,12 @@ function firstHeader(
 export class Recorder {
   readonly metrics: McpMetrics;
   private readonly guard: TenantGuard;
-  /** Tool names of low-level servers, whose registered tools the library cannot see. */
-  private readonly toolGuard: LabelGuard;
+  /** Tools and prompts low-level servers listed: the only names of theirs a label or a span name may carry. */
+  private readonly listedTools = new Listed(DEFAULT_MAX_TOOLS);
+  private readonly listedPrompts = new Listed(DEFAULT_MAX_TOOLS);
+  /** The SDK lines seen, each reported once in build info. */
+  private readonly lines = new Set<SdkAdapter>();
+  private readonly buildLabels: [service: string, version: string];
   private readonly resolveTenant: (source: TenantSource) => string | undefined;
   /** Per-tool capture settings; a Map, so a tool named `constructor` cannot reach Object.prototype. */
   private readonly capture: Map<string, ToolCapture>;
@@ -69,7 +93,6 @@ export class Recorder {
     const registry = options.registry ?? defaultRegistry;
     this.metrics = metricsFor(registry, options.processMetrics ?? true);
     this.guard = guardFor(registry, options.maxTenants ?? DEFAULT_MAX_TENANTS);
-    this.toolGuard = toolGuardFor(registry);
     const resolve = options.resolveTenant ?? tenantFromAuth;
     this.resolveTenant = options.trustedTenantHeader
       ? withTrustedHeader(resolve, options.trustedTenantHeader)
@@ -83,13 +106,17 @@ export class Recorder {
       ? (operation, errorType) =>
           this.metrics.tenantToolCalls.cell(operation.tenantLabel, operation.toolLabel, errorType).value++
       : noop;
-    this.metrics.buildInfo.cell(
+    this.buildLabels = [
       options.serviceName ?? process.env['OTEL_SERVICE_NAME'] ?? 'mcp-server',
       options.serviceVersion ?? process.env['npm_package_version'] ?? '',
-      VERSION,
-      sdkVersion(),
-      process.versions.node,
-    ).value = 1;
+    ];
+  }
+
+  /** A server of `sdk`'s line is instrumented: build info names that line's version (once per line). */
+  serving(sdk: SdkAdapter): void {
+    if (this.lines.has(sdk)) return;
+    this.lines.add(sdk);
+    this.metrics.buildInfo.cell(...this.buildLabels, VERSION, sdk.version(), process.versions.node).value = 1;
   }
 
   /** Count telemetry that was lost. */
@@ -97,13 +124,16 @@ export class Recorder {
     this.metrics.telemetryDropped.inc({ [LABEL.SIGNAL]: signal, [LABEL.REASON]: reason });
   }
 
-  private tenantOf(extra: HandlerExtra | undefined): string | undefined {
-    if (!extra) return undefined;
+  private tenantOf(sdk: SdkAdapter, context: unknown, authInfo: AuthInfo | undefined, sessionId: string | undefined) {
+    if (!context) return undefined;
     try {
       const tenant: unknown = this.resolveTenant({
-        authInfo: extra.authInfo,
-        headers: extra.requestInfo?.headers,
-        sessionId: extra.sessionId,
+        authInfo,
+        sessionId,
+        // A record of every header is built only for a resolver that reads it.
+        get headers() {
+          return sdk.headers(context);
+        },
       });
       if (tenant === undefined) return undefined;
       // A resolver may return anything at run time: only a valid tenant id goes on, the rest is counted.
@@ -117,42 +147,51 @@ export class Recorder {
   }
 
   /**
-   * The `gen_ai_tool_name` label of a tool name sent by a client: bounded, never as sent. An McpServer's registered
-   * tools keep their names and anything else is `_OTHER`; a low-level server's names pass a first-come guard.
+   * The label (and span name part) of a tool or prompt name sent by a client: bounded, never as sent. An McpServer's
+   * registered names keep their names, a low-level server's listed ones too; anything else is `_OTHER`.
    */
-  private toolLabel(name: string, registered: Record<string, unknown> | undefined): string {
-    if (!registered) return this.toolGuard.label(name);
-    return Object.prototype.hasOwnProperty.call(registered, name) ? name : OTHER;
+  private targetLabel(method: string, name: string | undefined, server: ServerView): string {
+    if (name === undefined) return '';
+    const [registered, listed] =
+      method === 'tools/call' ? [server.tools, this.listedTools] : [server.prompts, this.listedPrompts];
+    const known = registered ? Object.prototype.hasOwnProperty.call(registered, name) : listed.has(name);
+    return known ? name : OTHER;
   }
 
   /**
    * Begin a server operation for an incoming request. `known` is false for a method the server has no handler for:
-   * its label is `_OTHER`, so clients cannot mint series by inventing methods. `registered` is the McpServer's tool
-   * table, when the server is one.
+   * its label is `_OTHER`, so clients cannot mint series by inventing methods. `context` is what the SDK hands the
+   * handler (or, for a request answered before any handler, the transport's extra).
    */
   begin(
     request: McpRequest,
-    extra: HandlerExtra | undefined,
+    context: unknown,
+    server: ServerView,
     transport: string,
     protocolVersion: string | undefined,
     known = true,
-    registered?: Record<string, unknown>,
   ): Operation {
     const method = request.method;
     const params = request.params;
     const target = targetOf(method, params);
-    const tenant = this.tenantOf(extra);
+    const { sdk } = server;
+    const authInfo = sdk.authInfo(context);
+    const sessionId = sdk.sessionId(context);
+    const tenant = this.tenantOf(sdk, context, authInfo, sessionId);
     const operation = new Operation(
       this,
+      server,
       method,
       known ? method : OTHER,
       target,
-      method === 'tools/call' && target !== undefined ? this.toolLabel(target, registered) : '',
+      this.targetLabel(method, target, server),
       transport,
       tenant,
       this.guard.label(tenant),
       request.id,
-      extra,
+      context,
+      authInfo,
+      sessionId,
       params,
     );
     operation.inFlight.value++;
@@ -161,13 +200,13 @@ export class Recorder {
   }
 
   private startServerSpan(operation: Operation, protocolVersion: string | undefined): void {
-    const { method, target, tenant, extra, params } = operation;
+    const { method, target, tenant, params } = operation;
     const attributes: Attributes = {
       [ATTR.MCP_METHOD_NAME]: method,
       [ATTR.NETWORK_TRANSPORT]: operation.transport,
     };
     if (operation.requestId !== undefined) attributes[ATTR.JSONRPC_REQUEST_ID] = String(operation.requestId);
-    if (extra?.sessionId) attributes[ATTR.MCP_SESSION_ID] = extra.sessionId;
+    if (operation.sessionId) attributes[ATTR.MCP_SESSION_ID] = operation.sessionId;
     if (protocolVersion) attributes[ATTR.MCP_PROTOCOL_VERSION] = protocolVersion;
     if (target !== undefined) {
       attributes[method === 'tools/call' ? ATTR.GEN_AI_TOOL_NAME : ATTR.GEN_AI_PROMPT_NAME] = target;
@@ -177,17 +216,17 @@ export class Recorder {
     // A resource URI may carry credentials (`postgres://user:password@…`, `?token=…`): mask them like content.
     if (typeof uri === 'string') attributes[ATTR.MCP_RESOURCE_URI] = redactString(uri);
     if (tenant !== undefined) attributes[ATTR.TENANT_ID] = tenant;
-    const user = enduserOf(extra);
+    const user = enduserOf(operation.authInfo);
     if (user) attributes[ATTR.ENDUSER_ID] = user;
-    const forwarded = firstHeader(extra?.requestInfo?.headers, 'x-forwarded-for');
+    const forwarded = operation.server.sdk.header(operation.context, 'x-forwarded-for');
     if (forwarded) attributes[ATTR.CLIENT_ADDRESS] = forwarded.split(',')[0]!.trim();
     if (this.captureOf(operation)?.arguments) {
       attributes[ATTR.GEN_AI_TOOL_CALL_ARGUMENTS] = redactedJson(params?.['arguments']);
     }
-    // Span names stay low-cardinality like labels: an unknown method or tool is named `_OTHER`; attributes keep the
-    // names as sent.
+    // Span names stay low-cardinality like labels: an unknown method, tool or prompt is named `_OTHER`; attributes keep
+    // the names as sent.
     const name = operation.methodLabel;
-    const spanTarget = method === 'tools/call' ? operation.toolLabel : target;
+    const spanTarget = operation.targetLabel;
     const { span, ctx } = startServerSpan(spanTarget ? `${name} ${spanTarget}` : name, attributes, params?._meta);
     operation.span = span;
     operation.ctx = ctx;
@@ -217,6 +256,7 @@ export class Recorder {
     } catch {
       this.dropped('metric', 'record_failed');
     }
+    if (errorType === OK && operation.server.tools === undefined) this.noteListed(operation.method, result);
     const resultJson = this.captureOf(operation)?.result && result !== undefined ? safeRedactedJson(result) : undefined;
     if (span) {
       try {
@@ -228,12 +268,19 @@ export class Recorder {
           if (isServerFault(errorType)) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
         }
         if (resultJson !== undefined) span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, resultJson);
+        if (operation.intermediate) span.setAttribute(ATTR.RESULT_TYPE, 'input_required');
         span.end();
       } catch {
         this.dropped('span', 'record_failed');
       }
     }
     this.log(operation, errorType, seconds, resultJson);
+  }
+
+  /** Learn the names a low-level server lists, so that its own tools and prompts keep their labels. */
+  private noteListed(method: string, result: unknown): void {
+    if (method === 'tools/list') this.listedTools.note(result, 'tools');
+    else if (method === 'prompts/list') this.listedPrompts.note(result, 'prompts');
   }
 
   private writeLogs(
@@ -243,7 +290,7 @@ export class Recorder {
     seconds: number,
     resultJson: string | undefined,
   ): void {
-    const { method, target, span, tenant, extra } = operation;
+    const { method, target, span, tenant } = operation;
     const level: Level = errorType === OK ? 'info' : isServerFault(errorType) ? 'error' : 'warn';
     const audit = method === 'tools/call';
     if (!audit && !logs.enabled(level)) return;
@@ -258,8 +305,9 @@ export class Recorder {
       [ATTR.TENANT_ID]: tenant,
       trace_id: spanContext?.traceId,
       span_id: spanContext?.spanId,
-      [ATTR.MCP_SESSION_ID]: extra?.sessionId,
+      [ATTR.MCP_SESSION_ID]: operation.sessionId,
       [ATTR.JSONRPC_REQUEST_ID]: operation.requestId,
+      [ATTR.RESULT_TYPE]: operation.intermediate ? 'input_required' : undefined,
     };
     const name = target === undefined ? method : `${method} ${target}`;
     try {
@@ -273,13 +321,13 @@ export class Recorder {
           'info',
           'tool call',
           {
-            who: enduserOf(extra) ?? extra?.authInfo?.clientId,
+            who: enduserOf(operation.authInfo) ?? operation.authInfo?.clientId,
             [ATTR.TENANT_ID]: tenant,
             [ATTR.GEN_AI_TOOL_NAME]: target,
             outcome: errorType === OK ? 'ok' : errorType,
             duration_ms: record['duration_ms'],
             trace_id: record['trace_id'],
-            [ATTR.MCP_SESSION_ID]: extra?.sessionId,
+            [ATTR.MCP_SESSION_ID]: operation.sessionId,
             [ATTR.JSONRPC_REQUEST_ID]: operation.requestId,
             [ATTR.GEN_AI_TOOL_CALL_ARGUMENTS]: capture?.arguments
               ? safeRedactedJson(operation.params?.['arguments'])
@@ -294,10 +342,25 @@ export class Recorder {
     }
   }
 
-  /** A request with no handler: the SDK answers -32601 before anything runs. */
-  methodNotFound(request: McpRequest, extra: HandlerExtra | undefined, transport: string, protocolVersion?: string) {
-    const operation = this.begin(request, extra, transport, protocolVersion, false);
-    operation.fail({ code: JSONRPC.METHOD_NOT_FOUND, message: 'Method not found' });
+  /**
+   * A request the SDK answered with `code` before any handler ran (a method nobody handles, one the protocol era
+   * removed, a version or an envelope it refuses). Its method keeps its label if the server handles it or it is a
+   * method of the specification; clients cannot mint series by inventing methods.
+   */
+  rejected(
+    request: McpRequest,
+    extra: unknown,
+    server: ServerView,
+    transport: string,
+    protocolVersion: string | undefined,
+    code: number,
+    startedAt?: number,
+  ) {
+    const method = request.method;
+    const known = server.dispatch._requestHandlers.has(method) || SPEC_REQUEST_METHODS.includes(method);
+    const operation = this.begin(request, extra, server, transport, protocolVersion, known);
+    if (startedAt !== undefined) operation.startedAt = startedAt;
+    operation.failWith(String(code));
   }
 
   /** Count an error the transport or protocol layer reported outside any handler. */
@@ -337,6 +400,7 @@ export class Recorder {
   async clientRequest<T>(
     request: McpRequest,
     transport: string,
+    wireCode: (error: unknown) => number,
     send: (request: McpRequest) => Promise<T>,
   ): Promise<T> {
     const startedAt = performance.now();
@@ -380,7 +444,7 @@ export class Recorder {
       done(OK);
       return result;
     } catch (error) {
-      done(String(errorCodeOf(error)));
+      done(String(wireCode(error)));
       throw error;
     }
   }
@@ -388,8 +452,8 @@ export class Recorder {
 
 function noop(): void {}
 
-function enduserOf(extra: HandlerExtra | undefined): string | undefined {
-  const claims = extra?.authInfo?.extra;
+function enduserOf(authInfo: AuthInfo | undefined): string | undefined {
+  const claims = authInfo?.extra;
   const user = claims?.['userId'] ?? claims?.['sub'];
   return typeof user === 'string' ? user : undefined;
 }
@@ -404,28 +468,38 @@ function safeRedactedJson(value: unknown): string | undefined {
 
 /** One incoming request on its way through the handler. */
 export class Operation {
-  readonly startedAt = performance.now();
+  startedAt = performance.now();
   /** The in-flight gauge cell of this method, looked up once. */
   readonly inFlight: CounterCell;
   span: Span | undefined;
   ctx: Context | undefined;
+  /** The handler asked the client for input (2026-07-28 `input_required`) instead of answering. */
+  intermediate = false;
   private finished = false;
+
+  /** The `gen_ai_tool_name` label: the bounded tool name of a tools/call, '' otherwise. */
+  readonly toolLabel: string;
 
   constructor(
     private readonly recorder: Recorder,
+    readonly server: ServerView,
     /** The method as sent; `methodLabel` is what metrics carry. */
     readonly method: string,
     readonly methodLabel: string,
-    /** The tool or prompt name as sent; `toolLabel` is what metrics carry ('' unless tools/call). */
+    /** The tool or prompt name as sent; `targetLabel` is its bounded form for labels and span names. */
     readonly target: string | undefined,
-    readonly toolLabel: string,
+    readonly targetLabel: string,
     readonly transport: string,
     readonly tenant: string | undefined,
     readonly tenantLabel: string,
     readonly requestId: string | number | undefined,
-    readonly extra: HandlerExtra | undefined,
+    /** The handler's context as the SDK line shapes it; read through `server.sdk`. */
+    readonly context: unknown,
+    readonly authInfo: AuthInfo | undefined,
+    readonly sessionId: string | undefined,
     readonly params: McpRequest['params'],
   ) {
+    this.toolLabel = method === 'tools/call' ? targetLabel : '';
     this.inFlight = recorder.metrics.operationsInFlight.cell(methodLabel);
   }
 
@@ -439,7 +513,9 @@ export class Operation {
     if (this.finished) return;
     this.finished = true;
     try {
-      this.recorder.finish(this, errorTypeOfResult(result), result);
+      const { sdk, tools } = this.server;
+      this.intermediate = sdk.isIntermediate(result);
+      this.recorder.finish(this, sdk.errorTypeOfResult(result, this.context, tools !== undefined), result);
     } catch {
       this.recorder.dropped('metric', 'record_failed');
     }
@@ -447,10 +523,15 @@ export class Operation {
 
   /** The handler threw `error`. Never throws. */
   fail(error: unknown): void {
+    this.failWith(String(this.server.sdk.wireErrorCode(error)));
+  }
+
+  /** The request was answered with the error `errorType`. Never throws. */
+  failWith(errorType: string): void {
     if (this.finished) return;
     this.finished = true;
     try {
-      this.recorder.finish(this, String(errorCodeOf(error)), undefined);
+      this.recorder.finish(this, errorType, undefined);
     } catch {
       this.recorder.dropped('metric', 'record_failed');
     }

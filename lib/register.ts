@@ -19,9 +19,10 @@ import type { MetricsServerOptions, RegisterOptions } from './env.js';
 import { Health } from './health.js';
 import { McpInstrumentation } from './instrumentation.js';
 import { metricsHandler } from './metrics-handler.js';
+import { SDK_ADAPTERS } from './sdk/index.js';
 
-/** Only the SDK's ESM protocol file goes through import-in-the-middle; the rest of the app's ESM graph is untouched. */
-const ESM_PROTOCOL_FILE = /\/@modelcontextprotocol\/sdk\/dist\/esm\/shared\/protocol\.js(?:$|\?)/;
+/** Only the SDK files the adapters patch go through import-in-the-middle; the rest of the app's ESM graph is untouched. */
+const ESM_FILES = SDK_ADAPTERS.flatMap((sdk) => sdk.modules.map((module) => module.esmFiles));
 
 // Per thread: a second copy of the package (or a second --import) must not bind the port twice.
 const STARTED = Symbol.for('mcp-observatory.register');
@@ -54,7 +55,7 @@ function registerEsmHook(): void {
     return;
   }
   nodeModule.register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-    data: { include: [ESM_PROTOCOL_FILE] },
+    data: { include: ESM_FILES },
   });
 }
 

@@ -1,9 +1,27 @@
 import type { AnyRegistry } from './metrics.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+
+/**
+ * An MCP server `instrument()` accepts: the `McpServer` or the low-level `Server` of `@modelcontextprotocol/sdk` (1.x)
+ * or of `@modelcontextprotocol/server` (2.x). Structural, so that neither SDK line is needed to compile against this
+ * package; `instrument()` checks at run time that the object has an SDK's request dispatch.
+ */
+export interface InstrumentableServer {
+  connect(transport: never): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What an SDK's auth middleware (`req.auth`) says about a request; the shape both SDK lines share. */
+export interface AuthInfo {
+  token: string;
+  clientId: string;
+  scopes: string[];
+  expiresAt?: number | undefined;
+  extra?: Record<string, unknown> | undefined;
+}
 
 /** What the tenant resolver sees of a request. */
 export interface TenantSource {
-  /** The SDK's `extra.authInfo`, set by the app's auth middleware (`req.auth`). */
+  /** The request's auth info, set by the app's auth middleware (`req.auth`): v1's `extra.authInfo`, v2's `ctx.http.authInfo`. */
   authInfo?: AuthInfo | undefined;
   /** HTTP request headers, when the transport is HTTP. */
   headers?: Record<string, string | string[] | undefined> | undefined;

@@ -11,11 +11,10 @@ import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotoc
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
-import { isWrapped } from '@opentelemetry/instrumentation';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PROMETHEUS_HOST, DEFAULT_PROMETHEUS_PORT, optionsFromEnv } from '../lib/env.js';
-import { McpInstrumentation, supportedSdkVersion } from '../lib/instrumentation.js';
+import { McpInstrumentation, inRange } from '../lib/instrumentation.js';
 import { parseMetrics, scrape, valueOf } from './fixtures/metrics.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -131,23 +130,31 @@ describe('optionsFromEnv', () => {
 
 describe('McpInstrumentation', () => {
   it('accepts the SDK versions it knows the internals of', () => {
-    expect(['1.10.0', '1.32.2', '1.99.1-beta.1'].map(supportedSdkVersion)).toEqual([true, true, true]);
-    expect(['1.9.9', '0.6.0', '2.0.0', 'abc', undefined].map(supportedSdkVersion)).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    const v1 = (version: string | undefined) => inRange(version, '>=1.10.0 <2');
+    expect(['1.10.0', '1.32.2', '1.99.1-beta.1'].map(v1)).toEqual([true, true, true]);
+    expect(['1.9.9', '0.6.0', '2.0.0', 'abc', undefined].map(v1)).toEqual([false, false, false, false, false]);
+    const v2 = (version: string) => inRange(version, '>=2.0.0 <3');
+    expect(['2.0.0', '2.4.0', '1.32.2', '3.0.0'].map(v2)).toEqual([true, true, false, false]);
   });
 
-  it('targets the ESM and CommonJS protocol files of the SDK', () => {
+  it('targets both SDK lines: the v1 protocol and McpServer files, the v2 main entry, and says what it cannot', () => {
     const instrumentation = new McpInstrumentation({ enabled: false });
-    const [definition] = instrumentation.getModuleDefinitions();
-    expect(definition).toMatchObject({ name: '@modelcontextprotocol/sdk', supportedVersions: ['>=1.10.0 <2'] });
-    expect(definition!.files.map((file) => [file.name, file.supportedVersions])).toEqual([
-      ['@modelcontextprotocol/sdk/dist/esm/shared/protocol.js', ['>=1.10.0 <2']],
-      ['@modelcontextprotocol/sdk/dist/cjs/shared/protocol.js', ['>=1.10.0 <2']],
+    const definitions = instrumentation.getModuleDefinitions();
+    const summary = definitions.map((d) => [d.name, d.supportedVersions, d.files.map((file) => file.name)]);
+    expect(summary).toEqual([
+      ['@modelcontextprotocol/server', ['>=2.0.0 <3'], []],
+      ['@modelcontextprotocol/server', ['<2.0.0 || >=3'], []],
+      [
+        '@modelcontextprotocol/sdk',
+        ['>=1.10.0 <2'],
+        [
+          '@modelcontextprotocol/sdk/dist/esm/shared/protocol.js',
+          '@modelcontextprotocol/sdk/dist/esm/server/mcp.js',
+          '@modelcontextprotocol/sdk/dist/cjs/shared/protocol.js',
+          '@modelcontextprotocol/sdk/dist/cjs/server/mcp.js',
+        ],
+      ],
+      ['@modelcontextprotocol/sdk', ['<1.10.0 || >=2'], []],
     ]);
   });
 
@@ -160,7 +167,9 @@ describe('McpInstrumentation', () => {
       enabled: false,
       instrumentOptions: { registry, processMetrics: false, logs: false },
     });
-    const esm = instrumentation.getModuleDefinitions()[0]!.files[0]!;
+    const [esm, esmMcp] = instrumentation.getModuleDefinitions().find((d) => d.files.length > 0)!.files;
+    const mcpModule = await import('@modelcontextprotocol/sdk/server/mcp.js');
+    const mcpConnect = mcpModule.McpServer.prototype.connect;
     const errors: unknown[][] = [];
     diag.setLogger(
       { error: (...args) => errors.push(args), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} },
@@ -169,12 +178,16 @@ describe('McpInstrumentation', () => {
     try {
       instrumentation.enable();
       // What the module hook does once the SDK is imported (the SDK is loaded already in this process).
-      esm.moduleExports = protocolModule;
-      esm.patch(protocolModule);
-      esm.patch(protocolModule);
+      esm!.moduleExports = protocolModule;
+      esm!.patch(protocolModule);
+      esm!.patch(protocolModule);
+      esmMcp!.moduleExports = mcpModule;
+      esmMcp!.patch(mcpModule);
       // Patching twice leaves one wrapper around the SDK's own connect.
-      expect(isWrapped(prototype.connect)).toBe(true);
-      expect((prototype.connect as unknown as { __original: unknown }).__original).toBe(original);
+      expect(prototype.connect).not.toBe(original);
+      expect((prototype.connect as unknown as Record<symbol, unknown>)[Symbol.for('mcp-observatory.original')]).toBe(
+        original,
+      );
 
       const server = new McpServer({ name: 'in-process', version: '1.0.0' });
       server.registerTool('echo', { description: 'Echo' }, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
@@ -208,9 +221,11 @@ describe('McpInstrumentation', () => {
 
       instrumentation.disable();
       expect(prototype.connect).toBe(original);
+      expect(mcpModule.McpServer.prototype.connect).toBe(mcpConnect);
     } finally {
       instrumentation.disable();
       if (prototype.connect !== original) prototype.connect = original;
+      if (mcpModule.McpServer.prototype.connect !== mcpConnect) mcpModule.McpServer.prototype.connect = mcpConnect;
       diag.disable();
     }
   });

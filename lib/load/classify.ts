@@ -1,10 +1,13 @@
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { errorTypeOfResult } from '../outcome.js';
+import { v1 } from '../sdk/v1.js';
 
-/** `error.type` of a request that answered: a tool result with `isError: true` is `tool_error` (or its folded code). */
-export const errorTypeOfAnswer = errorTypeOfResult;
+/**
+ * `error.type` of a request that answered: a tool result with `isError: true` is `tool_error`, or the code McpServer
+ * folded into its text (the client sees what a v1 server folds; a v2 server's folded text carries no code).
+ */
+export const errorTypeOfAnswer = (result: unknown): string => v1.errorTypeOfResult(result, undefined, true);
 
 /**
  * `error.type` of a request that failed, the way the library labels it on the server: a JSON-RPC error is its code

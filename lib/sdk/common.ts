@@ -1,0 +1,76 @@
+/** Small helpers the SDK adapters share. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** `error.type` of a successful response. */
+export const OK = '';
+
+/** Whether a handler's result is a tool result with `isError: true`: an error even though nothing was thrown. */
+export function isErrorResult(result: unknown): boolean {
+  return result !== null && typeof result === 'object' && (result as { isError?: unknown }).isError === true;
+}
+
+/** The safe-integer `code` of a thrown value, the SDKs' own rule; undefined otherwise, even if reading it throws. */
+export function safeIntegerCode(error: unknown): number | undefined {
+  try {
+    const code = (error as { code?: unknown } | null)?.code;
+    return Number.isSafeInteger(code) ? (code as number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The nearest package.json named `name` at or above `start`. */
+function packageJsonAbove(start: string, name: string): { version?: string } | undefined {
+  for (let dir = start; ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === name) return pkg;
+    } catch {
+      // no package.json here: keep climbing
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * A function that tells the version of `name` this process resolves (through `entry`, a module the package exports:
+ * SDK packages do not export their package.json), read from disk once.
+ */
+export function packageVersion(name: string, entry: string): () => string {
+  let version: string | undefined;
+  return () => {
+    if (version === undefined) {
+      try {
+        version = packageJsonAbove(dirname(createRequire(import.meta.url).resolve(entry)), name)?.version ?? 'unknown';
+      } catch {
+        version = 'unknown';
+      }
+    }
+    return version;
+  };
+}
+
+const ORIGINAL = Symbol.for('mcp-observatory.original');
+// Any method of any SDK class: `this` and arguments are whatever the SDK passes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Method = (this: any, ...args: any[]) => unknown;
+type Wrapped = Method & { [ORIGINAL]?: Method };
+
+/**
+ * Replace `target[name]` with `wrap(original)`; wrapping twice replaces our first wrapper rather than stacking a
+ * second. Returns the undo, which restores the original if our wrapper is still in place.
+ */
+export function wrapMethod(target: object, name: string, wrap: (original: Method) => Method): () => void {
+  const holder = target as Record<string, Wrapped | undefined>;
+  const current = holder[name];
+  if (typeof current !== 'function') throw new TypeError(`no method ${name} to wrap`);
+  const original = current[ORIGINAL] ?? current;
+  const wrapper: Wrapped = wrap(original);
+  wrapper[ORIGINAL] = original;
+  holder[name] = wrapper;
+  return () => {
+    if (holder[name] === wrapper) holder[name] = original;
+  };
+}
