@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
@@ -278,5 +283,71 @@ describe('SDK v2 createMcpHandler: a raw-request corpus, plain and instrumented'
         !['', 'tool_error', '-32601', '-32602', '-32020', '-32022'].includes(s.labels['error_type']!),
     );
     expect(serverFaults.filter((s) => s.value > 0)).toEqual([]);
+  });
+});
+
+describe('SDK v2 McpServer.connect(NodeStreamableHTTPServerTransport), stateful', () => {
+  it('has sessions (2025 era with a session id), and server-initiated requests get CLIENT spans under the call', async () => {
+    const registry = new Registry();
+    const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
+    const http = createServer((req, res) => {
+      void (async () => {
+        const id = req.headers['mcp-session-id'];
+        let transport = typeof id === 'string' ? sessions.get(id) : undefined;
+        if (!transport) {
+          const fresh = new NodeStreamableHTTPServerTransport({
+            sessionIdGenerator: randomUUID,
+            onsessioninitialized: (sessionId) => void sessions.set(sessionId, fresh),
+          });
+          const server = createV2TestServer();
+          server.registerTool('ask', { description: 'Asks the client to sample' }, async (ctx) => {
+            const answer = await ctx.mcpReq.requestSampling({
+              messages: [{ role: 'user', content: { type: 'text', text: 'hello?' } }],
+              maxTokens: 10,
+            });
+            return { content: [{ type: 'text', text: JSON.stringify(answer.content) }] };
+          });
+          instrument(server, { registry, processMetrics: false, logs: false });
+          await server.connect(fresh);
+          transport = fresh;
+        }
+        await transport.handleRequest(req, res);
+      })();
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+    try {
+      const client = new Client({ name: 'stateful', version: '1' }, { capabilities: { sampling: {} } });
+      client.setRequestHandler('sampling/createMessage', async () => ({
+        role: 'assistant',
+        content: { type: 'text', text: 'hi' },
+        model: 'test-model',
+      }));
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      await client.callTool({ name: 'echo', arguments: { text: 'x' } });
+      expect(await client.callTool({ name: 'ask', arguments: {} })).toMatchObject({ content: [{ type: 'text' }] });
+      let samples = await scrape(registry);
+      expect(valueOf(samples, 'mcp_server_sessions_active', { network_transport: 'tcp' })).toBe(1);
+      expect(
+        valueOf(samples, 'mcp_client_operation_duration_seconds_count', { mcp_method_name: 'sampling/createMessage' }),
+      ).toBe(1);
+      await telemetry.flush();
+      const finished = spans.getFinishedSpans();
+      const echo = finished.find((s) => s.name === 'tools/call echo')!;
+      expect(echo.attributes['mcp.session.id']).toEqual(expect.any(String));
+      const ask = finished.find((s) => s.name === 'tools/call ask')!;
+      const sampling = finished.find((s) => s.kind === SpanKind.CLIENT && s.name === 'sampling/createMessage')!;
+      expect(sampling.parentSpanContext?.spanId).toBe(ask.spanContext().spanId);
+      await client.close();
+      // The session ends when the server closes its transport.
+      for (const transport of sessions.values()) await transport.close();
+      samples = await scrape(registry);
+      expect(valueOf(samples, 'mcp_server_sessions_active', { network_transport: 'tcp' })).toBe(0);
+      expect(valueOf(samples, 'mcp_server_session_duration_seconds_count', { network_transport: 'tcp' })).toBe(1);
+    } finally {
+      for (const transport of sessions.values()) await transport.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
   });
 });
