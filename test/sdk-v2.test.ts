@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
@@ -12,7 +8,7 @@ import type { InstrumentOptions } from '../lib/index.js';
 import { startTelemetry } from '../lib/telemetry.js';
 import type { TelemetryHandle } from '../lib/telemetry.js';
 import { scrape, valueOf } from './fixtures/metrics.js';
-import { connectV2, createV2TestServer, serveV2 } from './fixtures/server-v2.js';
+import { connectV2, createV2TestServer, serveV2, serveV2Stateful } from './fixtures/server-v2.js';
 import type { V2HttpFixture } from './fixtures/server-v2.js';
 
 // SDK v2 (@modelcontextprotocol/server 2.x) served the way its docs show: createMcpHandler(factory) on node:http,
@@ -289,33 +285,18 @@ describe('SDK v2 createMcpHandler: a raw-request corpus, plain and instrumented'
 describe('SDK v2 McpServer.connect(NodeStreamableHTTPServerTransport), stateful', () => {
   it('has sessions (2025 era with a session id), and server-initiated requests get CLIENT spans under the call', async () => {
     const registry = new Registry();
-    const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
-    const http = createServer((req, res) => {
-      void (async () => {
-        const id = req.headers['mcp-session-id'];
-        let transport = typeof id === 'string' ? sessions.get(id) : undefined;
-        if (!transport) {
-          const fresh = new NodeStreamableHTTPServerTransport({
-            sessionIdGenerator: randomUUID,
-            onsessioninitialized: (sessionId) => void sessions.set(sessionId, fresh),
-          });
-          const server = createV2TestServer();
-          server.registerTool('ask', { description: 'Asks the client to sample' }, async (ctx) => {
-            const answer = await ctx.mcpReq.requestSampling({
-              messages: [{ role: 'user', content: { type: 'text', text: 'hello?' } }],
-              maxTokens: 10,
-            });
-            return { content: [{ type: 'text', text: JSON.stringify(answer.content) }] };
-          });
-          instrument(server, { registry, processMetrics: false, logs: false });
-          await server.connect(fresh);
-          transport = fresh;
-        }
-        await transport.handleRequest(req, res);
-      })();
+    const fixture = await serveV2Stateful(() => {
+      const server = createV2TestServer();
+      server.registerTool('ask', { description: 'Asks the client to sample' }, async (ctx) => {
+        const answer = await ctx.mcpReq.requestSampling({
+          messages: [{ role: 'user', content: { type: 'text', text: 'hello?' } }],
+          maxTokens: 10,
+        });
+        return { content: [{ type: 'text', text: JSON.stringify(answer.content) }] };
+      });
+      instrument(server, { registry, processMetrics: false, logs: false });
+      return server;
     });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
     try {
       const client = new Client({ name: 'stateful', version: '1' }, { capabilities: { sampling: {} } });
       client.setRequestHandler('sampling/createMessage', async () => ({
@@ -323,7 +304,7 @@ describe('SDK v2 McpServer.connect(NodeStreamableHTTPServerTransport), stateful'
         content: { type: 'text', text: 'hi' },
         model: 'test-model',
       }));
-      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      await client.connect(new StreamableHTTPClientTransport(new URL(fixture.url)));
       await client.callTool({ name: 'echo', arguments: { text: 'x' } });
       expect(await client.callTool({ name: 'ask', arguments: {} })).toMatchObject({ content: [{ type: 'text' }] });
       let samples = await scrape(registry);
@@ -340,14 +321,12 @@ describe('SDK v2 McpServer.connect(NodeStreamableHTTPServerTransport), stateful'
       expect(sampling.parentSpanContext?.spanId).toBe(ask.spanContext().spanId);
       await client.close();
       // The session ends when the server closes its transport.
-      for (const transport of sessions.values()) await transport.close();
+      for (const transport of fixture.sessions.values()) await transport.close();
       samples = await scrape(registry);
       expect(valueOf(samples, 'mcp_server_sessions_active', { network_transport: 'tcp' })).toBe(0);
       expect(valueOf(samples, 'mcp_server_session_duration_seconds_count', { network_transport: 'tcp' })).toBe(1);
     } finally {
-      for (const transport of sessions.values()) await transport.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await fixture.close();
     }
   });
 });

@@ -1,26 +1,25 @@
-// The quickstart: an MCP server over Streamable HTTP, instrumented with mcp-observatory.
-//   npm run demo                      → http://127.0.0.1:3000/mcp, /metrics, /health/live, /health/ready
+// The quickstart: an MCP server on SDK v2 (@modelcontextprotocol/server), stateless Streamable HTTP with
+// createMcpHandler, instrumented with mcp-observatory. (server-v1.mjs is the same on SDK 1.x.)
+//   node examples/quickstart/server.mjs → http://127.0.0.1:3000/mcp, /metrics, /health/live, /health/ready
 //   PORT=0 picks a free port; the URL is printed on start.
 import { createServer } from 'node:http';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { Health, instrument, metricsHandler, startTelemetry } from '../../dist/lib/index.js';
+import { Health, instrument, instrumentHandler, metricsHandler, startTelemetry } from '../../dist/lib/index.js';
 
 // OTLP traces and logs to a collector; what cannot be delivered is counted, never waited for.
 if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) startTelemetry();
 const metrics = metricsHandler();
 const health = new Health();
-// One validator for every per-request server: the SDK would otherwise compile schemas on each request.
-const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
-function buildServer() {
-  const server = new McpServer({ name: 'quickstart', version: '1.0.0' }, { jsonSchemaValidator });
+// createMcpHandler builds a server per request, in either protocol era (2026-07-28 stateless, 2025 legacy).
+const mcp = createMcpHandler(() => {
+  const server = new McpServer({ name: 'quickstart', version: '1.0.0' });
   instrument(server);
   server.registerTool(
     'search',
-    { description: 'Search the governance documents', inputSchema: { query: z.string() } },
+    { description: 'Search the governance documents', inputSchema: z.object({ query: z.string() }) },
     async ({ query }) => ({ content: [{ type: 'text', text: `3 documents match "${query}"` }] }),
   );
   server.registerTool('flaky', { description: 'Fails one call in three' }, async () => {
@@ -28,21 +27,15 @@ function buildServer() {
     return { content: [{ type: 'text', text: 'ok' }] };
   });
   return server;
-}
+});
+// Counts what the handler refuses before any server exists (bad headers, unsupported versions, malformed bodies).
+const serveMcp = toNodeHandler(instrumentHandler(mcp));
 
-const http = createServer(async (req, res) => {
+const http = createServer((req, res) => {
   if (req.url === '/metrics') return metrics(req, res);
   if (health.handler()(req, res)) return;
   if (req.url !== '/mcp') return void res.writeHead(404).end();
-  // Stateless Streamable HTTP: a fresh server and transport per request.
-  const server = buildServer();
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res);
+  return serveMcp(req, res);
 });
 
 const port = Number(process.env.PORT ?? 3000);
