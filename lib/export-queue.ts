@@ -17,6 +17,17 @@ export interface ExportQueueOptions {
   scheduledDelayMs: number;
   /** An export that has not answered after this long counts as failed, in milliseconds. @default 30000 */
   exportTimeoutMs: number;
+  /**
+   * How long `shutdown()` may spend exporting what is left, in milliseconds; the rest is dropped and counted. A
+   * collector that is gone must not hold the exit of the server it watches. @default 2000
+   */
+  shutdownTimeoutMs: number;
+}
+
+/** What OTel's resources offer until their asynchronous attributes (host.id …) have settled. */
+interface PendingResource {
+  asyncAttributesPending?: boolean;
+  waitForAsyncAttributes?: () => Promise<void>;
 }
 
 /**
@@ -28,6 +39,8 @@ export class ExportQueue<T> {
   private queue: T[] = [];
   private timer: NodeJS.Timeout | undefined;
   private exporting: Promise<void> | undefined;
+  /** Batches handed to the exporter and not answered yet: settled as dropped if shutdown cannot wait for them. */
+  private readonly unsettled = new Set<(ok: boolean, reason?: 'shutdown') => void>();
   private closed = false;
 
   constructor(
@@ -35,6 +48,10 @@ export class ExportQueue<T> {
     private readonly options: ExportQueueOptions,
     private readonly onDrop: (count: number, reason: 'queue_full' | 'export_failed' | 'shutdown') => void,
   ) {}
+
+  get shutdownTimeoutMs(): number {
+    return this.options.shutdownTimeoutMs;
+  }
 
   push(item: T): void {
     if (this.closed) {
@@ -70,16 +87,22 @@ export class ExportQueue<T> {
     return this.exporting;
   }
 
-  private exportBatch(batch: T[]): Promise<void> {
+  private async exportBatch(batch: T[]): Promise<void> {
+    // Exported before the resource's asynchronous attributes settle, a batch would lack them (host.id) and OTel would
+    // complain on stderr; OTel's own batch processors wait the same way.
+    const resource = (batch[0] as { resource?: PendingResource } | undefined)?.resource;
+    if (resource?.asyncAttributesPending) await resource.waitForAsyncAttributes?.().catch(() => undefined);
     return new Promise((resolve) => {
       let settled = false;
-      const settle = (ok: boolean) => {
+      const settle = (ok: boolean, reason: 'export_failed' | 'shutdown' = 'export_failed') => {
         if (settled) return;
         settled = true;
+        this.unsettled.delete(settle);
         clearTimeout(timeout);
-        if (!ok) this.onDrop(batch.length, 'export_failed');
+        if (!ok) this.onDrop(batch.length, reason);
         resolve();
       };
+      this.unsettled.add(settle);
       const timeout = setTimeout(() => settle(false), this.options.exportTimeoutMs);
       timeout.unref();
       try {
@@ -97,11 +120,32 @@ export class ExportQueue<T> {
     await this.exporter.forceFlush?.().catch(() => undefined);
   }
 
+  /** Export what is queued within `shutdownTimeoutMs`, then stop; whatever is left is dropped and counted. */
   async shutdown(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
+    const deadline = Date.now() + this.options.shutdownTimeoutMs;
+    const flushed = await within(this.flush().then(() => true), this.options.shutdownTimeoutMs, false);
     this.closed = true;
     clearTimeout(this.timer);
-    await this.exporter.shutdown().catch(() => undefined);
+    if (!flushed) {
+      if (this.queue.length > 0) this.onDrop(this.queue.length, 'shutdown');
+      this.queue = [];
+      for (const settle of [...this.unsettled]) settle(false, 'shutdown');
+    }
+    await within(
+      this.exporter.shutdown().catch(() => undefined),
+      Math.max(0, deadline - Date.now()),
+      undefined,
+    );
   }
+}
+
+/** `promise`, or `fallback` after `ms` milliseconds, whichever comes first; the timer never holds the process. */
+export function within<V>(promise: Promise<V>, ms: number, fallback?: V): Promise<V | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<V | undefined>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -171,7 +171,7 @@ export function instrument(
     },
     _onerror(this: Dispatch, error: Error) {
       try {
-        recorder.transportError(error, transport());
+        recorder.transportError(sdk.transportErrorType(error), transport());
       } catch {
         recorder.dropped('metric', 'record_failed');
       }

@@ -4,7 +4,6 @@ import {
   ATTR,
   DEFAULT_MAX_TENANTS,
   DEFAULT_MAX_TOOLS,
-  JSONRPC,
   LABEL,
   OTHER,
   SPEC_REQUEST_METHODS,
@@ -363,14 +362,8 @@ export class Recorder {
     operation.failWith(String(code));
   }
 
-  /** Count an error the transport or protocol layer reported outside any handler. */
-  transportError(error: unknown, transport: string): void {
-    const message = (error as Error | undefined)?.message ?? '';
-    const errorType = message.startsWith('Parse error')
-      ? String(JSONRPC.PARSE_ERROR)
-      : message.startsWith('Invalid Request')
-        ? String(JSONRPC.INVALID_REQUEST)
-        : 'other';
+  /** Count an error the transport or protocol layer reported outside any handler, as the SDK line classifies it. */
+  transportError(errorType: string, transport: string): void {
     this.metrics.transportErrors.cell(transport, errorType).value++;
   }
 

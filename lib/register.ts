@@ -102,8 +102,11 @@ async function exportTelemetry(options: RegisterOptions): Promise<void> {
     const { startTelemetry } = await import('./telemetry.js');
     const serviceName = options.instrument.serviceName;
     const telemetry = startTelemetry(serviceName === undefined ? {} : { serviceName });
-    // Flush queued spans and logs when the app ends by itself (a signal ends it without this).
-    if (telemetry.started) process.once('beforeExit', () => void telemetry.shutdown());
+    // Flush queued spans and logs when the app ends by itself (a signal ends it without this), within the shutdown
+    // bound; then exit with the app's code, although an exporter may still be retrying a collector that is gone.
+    if (telemetry.started) {
+      process.once('beforeExit', (code) => void telemetry.shutdown().finally(() => process.exit(code)));
+    }
   } catch (error) {
     say(`mcp-observatory: cannot export traces and logs over OTLP: ${messageOf(error)}; metrics are unaffected`);
   }

@@ -6,7 +6,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { LABEL } from './contract.js';
-import { ExportQueue } from './export-queue.js';
+import { ExportQueue, within } from './export-queue.js';
 import type { BatchExporter, ExportQueueOptions } from './export-queue.js';
 import { defaultRegistry, metricsFor } from './metrics.js';
 import type { AnyRegistry } from './metrics.js';
@@ -20,7 +20,10 @@ export interface StartTelemetryOptions {
   spanExporter?: BatchExporter<ReadableSpan>;
   /** Log record exporter. @default OTLP over HTTP, configured by the standard `OTEL_EXPORTER_OTLP_*` variables */
   logExporter?: BatchExporter<ReadableLogRecord>;
-  /** Queue bounds. @default from `OTEL_BSP_*` / `OTEL_BLRP_*`, else OTel's defaults */
+  /**
+   * Queue bounds, and how long `shutdown()` may take (`shutdownTimeoutMs`, 2 s: what is still queued then is dropped
+   * and counted). @default from `OTEL_BSP_*` / `OTEL_BLRP_*`, else OTel's defaults
+   */
   queue?: Partial<ExportQueueOptions>;
   /** Environment to read `OTEL_*` from. @default process.env */
   env?: NodeJS.ProcessEnv;
@@ -33,7 +36,7 @@ export interface TelemetryHandle {
   readonly reason?: 'disabled' | 'existing-sdk';
   /** Export everything queued. */
   flush(): Promise<void>;
-  /** Flush and stop. */
+  /** Flush and stop, within the queue's `shutdownTimeoutMs`: an unreachable collector never holds the exit. */
   shutdown(): Promise<void>;
 }
 
@@ -93,6 +96,7 @@ function queueOptions(
     maxExportBatchSize: envNumber(env, `${prefix}_MAX_EXPORT_BATCH_SIZE`, 512),
     scheduledDelayMs: envNumber(env, `${prefix}_SCHEDULE_DELAY`, prefix === 'OTEL_BSP' ? 5000 : 1000),
     exportTimeoutMs: envNumber(env, `${prefix}_EXPORT_TIMEOUT`, 30000),
+    shutdownTimeoutMs: 2000,
     ...overrides,
   };
 }
@@ -158,6 +162,10 @@ export function startTelemetry(options: StartTelemetryOptions = {}): TelemetryHa
     flush: async () => {
       await Promise.all([spanQueue.flush(), logQueue.flush()]);
     },
-    shutdown: () => (stopped ??= sdk.shutdown().catch(() => undefined)),
+    // The queues bound their own flush; the SDK's shutdown around them gets the same bound and a little slack.
+    shutdown: () => {
+      const bound = Math.max(spanQueue.shutdownTimeoutMs, logQueue.shutdownTimeoutMs) + 500;
+      return (stopped ??= within(sdk.shutdown().catch(() => undefined), bound));
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
@@ -395,6 +396,26 @@ describe('node --import mcp-observatory/register (built package)', () => {
       { timeout: 10_000, interval: 50 },
     );
     await client.close();
+  });
+
+  it('an app that ends by itself exits with its own code within the flush bound while the collector is gone', async () => {
+    const started = performance.now();
+    const child = spawnSync(process.execPath, ['--import', REGISTER, join(FIXTURES, 'exits-by-itself.mjs')], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+        OTEL_METRICS_EXPORTER: 'none',
+        MCP_OBSERVATORY_LOG_LEVEL: 'silent',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    expect(child.stdout).toBe('done\n');
+    expect(child.status).toBe(3);
+    // The flush is bounded at 2 s; unbounded, the exporter's retries held the exit for 9 to 14 s. Generous slack for
+    // a loaded machine: this is a bound of behaviour, not a performance figure.
+    expect(seconds).toBeLessThan(8);
   });
 
   it('does nothing with OTEL_SDK_DISABLED=true', async () => {

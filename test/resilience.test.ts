@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { instrument, newRegistry } from '../lib/index.js';
 import { MAX_PENDING_LOG_BYTES } from '../lib/logs.js';
 import { tenantFromAuth, withTrustedHeader } from '../lib/tenants.js';
+import { ExportQueue } from '../lib/export-queue.js';
 import { startTelemetry } from '../lib/telemetry.js';
 import type { TelemetryHandle } from '../lib/telemetry.js';
 import { createTestServer } from './fixtures/server.js';
@@ -259,4 +260,28 @@ describe('nothing a resolver or a client sends becomes an unbounded or malformed
     ).toBeGreaterThan(0);
     await client.close();
   }, 60_000);
+});
+
+describe('shutting down never waits on a collector that is gone', () => {
+  it('the export queue stops within its bound and counts what it drops, queued and in flight', async () => {
+    const drops: Record<string, number> = {};
+    // An exporter that never answers: a collector that accepted the connection and went silent.
+    const silent = { export: () => {}, shutdown: () => new Promise<void>(() => {}) };
+    const queue = new ExportQueue<number>(
+      silent,
+      {
+        maxQueueSize: 100,
+        maxExportBatchSize: 4,
+        scheduledDelayMs: 60_000,
+        exportTimeoutMs: 60_000,
+        shutdownTimeoutMs: 200,
+      },
+      (count, reason) => (drops[reason] = (drops[reason] ?? 0) + count),
+    );
+    for (let i = 0; i < 10; i++) queue.push(i);
+    await queue.shutdown();
+    expect(drops).toEqual({ shutdown: 10 });
+    queue.push(11);
+    expect(drops).toEqual({ shutdown: 11 });
+  });
 });

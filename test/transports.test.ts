@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -186,6 +187,37 @@ describe('stdio', () => {
       expect(JSON.parse(logLine!)).toMatchObject({ channel: 'request', 'gen_ai.tool.name': 'echo' });
     } finally {
       await client.close();
+    }
+  });
+
+  it('classifies a malformed line over stdio as over HTTP: -32700 for no JSON, -32600 for no JSON-RPC', async () => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/stdio-server.mjs', import.meta.url))], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    try {
+      let stderr = '';
+      const port = await new Promise<string>((resolve) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const match = /METRICS_PORT=(\d+)/.exec(stderr);
+          if (match) resolve(match[1]!);
+        });
+      });
+      child.stdin.write('{"jsonrpc":"2.0",\n{"hello":"world"}\n');
+      const errors = (errorType: string) =>
+        fetch(`http://127.0.0.1:${port}/metrics`)
+          .then((response) => response.text())
+          .then((text) =>
+            valueOf(parseMetrics(text), 'mcp_server_transport_errors_total', {
+              network_transport: 'pipe',
+              error_type: errorType,
+            }),
+          );
+      await vi.waitFor(async () => expect(await errors('-32600')).toBe(1));
+      expect(await errors('-32700')).toBe(1);
+      expect(await errors('other')).toBe(0);
+    } finally {
+      child.kill();
     }
   });
 });

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { JSONRPC } from '../contract.js';
 
 /** `error.type` of a successful response. */
 export const OK = '';
@@ -19,6 +20,27 @@ export function safeIntegerCode(error: unknown): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `error_type` of an error a transport of either SDK line reports outside any handler. HTTP transports say so in the
+ * message (`Parse error: …`, `Invalid Request: …`); stdio transports pass on what parsing the line threw: a
+ * `SyntaxError` for a line that is not JSON, zod's error for JSON that is no JSON-RPC message.
+ */
+export function transportErrorType(error: unknown): string {
+  let name = '';
+  let message = '';
+  try {
+    name = String((error as Error | undefined)?.name ?? '');
+    message = String((error as Error | undefined)?.message ?? '');
+  } catch {
+    return 'other';
+  }
+  if (message.startsWith('Parse error') || name === 'SyntaxError') return String(JSONRPC.PARSE_ERROR);
+  if (message.startsWith('Invalid Request') || name === 'ZodError' || name === '$ZodError') {
+    return String(JSONRPC.INVALID_REQUEST);
+  }
+  return 'other';
 }
 
 /** The nearest package.json named `name` at or above `start`. */

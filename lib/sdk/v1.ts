@@ -6,7 +6,7 @@
 import { JSONRPC, TOOL_ERROR } from '../contract.js';
 import type { AuthInfo } from '../types.js';
 import type { Dispatch, HookedModule, McpRequest, SdkAdapter } from './adapter.js';
-import { OK, isErrorResult, packageVersion, safeIntegerCode, wrapMethod } from './common.js';
+import { OK, isErrorResult, packageVersion, safeIntegerCode, transportErrorType, wrapMethod } from './common.js';
 
 const PACKAGE = '@modelcontextprotocol/sdk';
 
@@ -110,6 +110,7 @@ export const v1: SdkAdapter = {
     return TOOL_ERROR;
   },
   wireErrorCode: (error) => safeIntegerCode(error) ?? JSONRPC.INTERNAL_ERROR,
+  transportErrorType,
   isIntermediate: () => false,
 
   outgoingRequest: { method: 'request', requestArgument: 0 },

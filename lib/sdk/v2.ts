@@ -15,7 +15,7 @@
 import { JSONRPC, SPEC_REQUEST_METHODS, TOOL_ERROR } from '../contract.js';
 import type { AuthInfo } from '../types.js';
 import type { Dispatch, HookedModule, McpRequest, SdkAdapter } from './adapter.js';
-import { OK, isErrorResult, packageVersion, safeIntegerCode, wrapMethod } from './common.js';
+import { OK, isErrorResult, packageVersion, safeIntegerCode, transportErrorType, wrapMethod } from './common.js';
 
 const PACKAGE = '@modelcontextprotocol/server';
 const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
@@ -224,6 +224,7 @@ export const v2: SdkAdapter = {
       : TOOL_ERROR;
   },
   wireErrorCode: (error) => encodeErrorCode(safeIntegerCode(error) ?? JSONRPC.INTERNAL_ERROR),
+  transportErrorType,
   isIntermediate: (result) => (result as { resultType?: unknown } | undefined)?.resultType === 'input_required',
 
   outgoingRequest: { method: '_requestWithSchemaViaCodec', requestArgument: 1 },
