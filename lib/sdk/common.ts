@@ -28,8 +28,8 @@ export function safeIntegerCode(error: unknown): number | undefined {
  * `SyntaxError` for a line that is not JSON, zod's error for JSON that is no JSON-RPC message.
  */
 export function transportErrorType(error: unknown): string {
-  let name = '';
-  let message = '';
+  let name: string;
+  let message: string;
   try {
     name = String((error as Error | undefined)?.name ?? '');
     message = String((error as Error | undefined)?.message ?? '');
