@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/config.js';
-import { generateBundle } from './generate/bundle.js';
+import { USER_OWNED_FILES, generateBundle } from './generate/bundle.js';
 import { LoadError, LoadUsageError } from './load/errors.js';
 import type * as LoadCommandModule from './load/command.js';
 import { REPORT_EXIT, reportCommand } from './report/command.js';
@@ -128,7 +128,7 @@ function generate(args: string[]): number {
   const config = loadConfig(configPath);
   const files = generateBundle(config, configPath === undefined ? 'the built-in defaults' : basename(configPath));
   const out = resolve(values.out ?? '.');
-  const written = writeBundle(files, out);
+  const written = writeBundle(files, out, USER_OWNED_FILES);
   console.log(`generated ${written.length} files into ${out} from ${configPath ?? 'the built-in defaults'}`);
   return 0;
 }

@@ -124,7 +124,11 @@ export class ExportQueue<T> {
   async shutdown(): Promise<void> {
     if (this.closed) return;
     const deadline = Date.now() + this.options.shutdownTimeoutMs;
-    const flushed = await within(this.flush().then(() => true), this.options.shutdownTimeoutMs, false);
+    const flushed = await within(
+      this.flush().then(() => true),
+      this.options.shutdownTimeoutMs,
+      false,
+    );
     this.closed = true;
     clearTimeout(this.timer);
     if (!flushed) {

@@ -165,7 +165,10 @@ export function startTelemetry(options: StartTelemetryOptions = {}): TelemetryHa
     // The queues bound their own flush; the SDK's shutdown around them gets the same bound and a little slack.
     shutdown: () => {
       const bound = Math.max(spanQueue.shutdownTimeoutMs, logQueue.shutdownTimeoutMs) + 500;
-      return (stopped ??= within(sdk.shutdown().catch(() => undefined), bound));
+      return (stopped ??= within(
+        sdk.shutdown().catch(() => undefined),
+        bound,
+      ));
     },
   };
 }

@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { DURATION_BUCKETS_SECONDS } from '../contract.js';
-import { fastestBurnFactor } from '../generate/conventions.js';
+import { fastestBurnFactor, seconds, toolSlug } from '../generate/conventions.js';
 import { CONFIG_SCHEMA } from './schema.js';
 
 export interface ThresholdConfig {
@@ -88,12 +88,15 @@ export class ConfigError extends Error {
   ) {
     super(
       `${source}: invalid configuration\n` +
-        problems
-          .map((p) => `  ${p.pointer || '/'}: ${p.message} (found ${JSON.stringify(p.value)}); fix: ${p.fix}`)
-          .join('\n'),
+        problems.map((p) => `  ${p.pointer || '/'}: ${p.message} (found ${shown(p.value)}); fix: ${p.fix}`).join('\n'),
     );
     this.name = 'ConfigError';
   }
+}
+
+/** A found value as the user wrote it: YAML's `.nan`, `.inf` and `1e400` are numbers JSON cannot show. */
+function shown(value: unknown): string {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false });
@@ -177,6 +180,19 @@ function semanticProblems(config: Config): ConfigProblem[] {
       fix: 'set collector.routing.defaultTenant, e.g. "default"',
     });
   }
+  checkDurations(config, problems);
+  checkToolSlugs(config, problems);
+  checkBlockedValues(config, problems);
+  const largest = buckets[buckets.length - 1]!;
+  if (config.thresholds.latencyP95.value >= largest) {
+    // Past the largest finite bucket boundary, histogram_quantile cannot tell a p95 from the boundary itself.
+    problems.push({
+      pointer: '/thresholds/latencyP95/value',
+      value: config.thresholds.latencyP95.value,
+      message: `at or above the largest bucket boundary of mcp_server_operation_duration_seconds (${largest} s): the p95 can never exceed it`,
+      fix: `use a value below ${largest}`,
+    });
+  }
   checkObjective('/slos/availability/objective', config.slos.availability.objective);
   checkObjective('/slos/latency/objective', config.slos.latency.objective);
   checkThreshold('/slos/latency/thresholdSeconds', config.slos.latency.thresholdSeconds);
@@ -189,6 +205,77 @@ function semanticProblems(config: Config): ConfigProblem[] {
     }
   }
   return problems;
+}
+
+/** Longest duration accepted anywhere: past it, a window or an interval is a typo (and may overflow the tools). */
+const MAX_DURATION_SECONDS = 10 * 365 * 86400;
+
+/** Every duration in range; windows and intervals above zero (a `for` of 0s fires at once, which is allowed). */
+function checkDurations(config: Config, problems: ConfigProblem[]): void {
+  const check = (pointer: string, value: string, zeroAllowed: boolean) => {
+    const length = seconds(value);
+    if ((length > 0 || zeroAllowed) && length <= MAX_DURATION_SECONDS) return;
+    problems.push({
+      pointer,
+      value,
+      message: length > MAX_DURATION_SECONDS ? 'longer than 10 years' : 'a zero duration',
+      fix: zeroAllowed ? 'use a duration of at most 10y' : 'use a duration above zero and of at most 10y, e.g. 5m',
+    });
+  };
+  for (const [name, threshold] of Object.entries(config.thresholds)) {
+    if (typeof threshold !== 'object') continue;
+    check(`/thresholds/${name}/window`, threshold.window, false);
+    check(`/thresholds/${name}/for`, threshold.for, true);
+  }
+  for (const key of ['groupWait', 'groupInterval', 'repeatInterval'] as const) {
+    check(`/alertmanager/${key}`, config.alertmanager[key], false);
+  }
+  check('/collector/sampling/decisionWait', config.collector.sampling.decisionWait, false);
+}
+
+/** Tool names become parts of SLO names, record names and file names: two that write the same would collide. */
+function checkToolSlugs(config: Config, problems: ConfigProblem[]): void {
+  const bySlug = new Map<string, string>();
+  for (const tool of Object.keys(config.slos.tools)) {
+    const slug = toolSlug(tool);
+    const other = bySlug.get(slug);
+    if (other === undefined) bySlug.set(slug, tool);
+    else {
+      problems.push({
+        pointer: `/slos/tools/${tool.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        value: tool,
+        message: `its SLO names would collide with those of tool "${other}" (both become "${slug}")`,
+        fix: 'give the tools names that differ in letters or digits, not only in case or punctuation',
+      });
+    }
+  }
+}
+
+/**
+ * The collector matches `blockedValues` with Go's RE2: lookaround and backreferences are not RE2, and a pattern that
+ * does not even compile would stop the collector from starting.
+ */
+function checkBlockedValues(config: Config, problems: ConfigProblem[]): void {
+  config.collector.redaction.blockedValues.forEach((pattern, i) => {
+    let message: string | undefined;
+    if (/\(\?<?[=!]/.test(pattern)) message = "lookaround is not supported by RE2, the collector's regex engine";
+    else if (/\\[1-9]|\\k</.test(pattern)) message = 'backreferences are not supported by RE2';
+    else {
+      try {
+        new RegExp(pattern);
+      } catch (error) {
+        message = `not a regular expression: ${(error as Error).message}`;
+      }
+    }
+    if (message) {
+      problems.push({
+        pointer: `/collector/redaction/blockedValues/${i}`,
+        value: pattern,
+        message,
+        fix: 'write an RE2 pattern (https://github.com/google/re2/wiki/Syntax)',
+      });
+    }
+  });
 }
 
 /**

@@ -4,10 +4,12 @@
  * as the reference in the README.
  */
 
+// Prometheus's own grammar: each unit at most once, largest first (`1h30m`, not `30m1h` or `1m1m`).
 const duration = {
   type: 'string',
-  pattern: '^([0-9]+(ms|s|m|h|d|w|y))+$',
-  description: 'a Prometheus duration such as 30s, 5m, 1h or 1d',
+  minLength: 2,
+  pattern: '^([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$',
+  description: 'a Prometheus duration such as 30s, 5m, 1h30m or 1d',
 };
 
 const percent = (defaultValue: number | undefined, description: string) => ({
@@ -57,6 +59,7 @@ const webhook = (path: string) => ({
     url: {
       type: 'string',
       format: 'uri',
+      pattern: '^https?://[^\\s]+$',
       default: `http://127.0.0.1:9095/${path}`,
       description: 'the webhook Alertmanager posts to (an incident tool, a chat bridge, a ticket system)',
     },
@@ -81,7 +84,8 @@ const latencyObjective = { ...latencyFields, default: {} };
 /** A Go duration as the collector reads it (no days: Go has none). */
 const goDuration = {
   type: 'string',
-  pattern: '^([0-9]+(ms|s|m|h))+$',
+  pattern: '^([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$',
+  minLength: 2,
   description: 'a duration such as 500ms, 10s or 1m',
 };
 
@@ -121,8 +125,10 @@ export const CONFIG_SCHEMA = {
         },
         job: {
           type: 'string',
-          minLength: 1,
-          description: 'the Prometheus job that scrapes the server (default: the service name)',
+          // Written into PromQL selectors and YAML: no quotes, backslashes, spaces or line breaks.
+          pattern: '^[A-Za-z0-9_.:/-]+$',
+          description:
+            'the Prometheus job that scrapes the server (default: the service name): letters, digits, _ . : / -',
         },
       },
     },
@@ -155,7 +161,9 @@ export const CONFIG_SCHEMA = {
         tools: {
           type: 'object',
           default: {},
-          description: 'per-tool SLOs, keyed by tool name; a tool gets the SLOs its entry names',
+          propertyNames: { pattern: '^[A-Za-z0-9_./-]{1,128}$' },
+          description:
+            'per-tool SLOs, keyed by tool name (letters, digits, _ . / -, up to 128); a tool gets the SLOs its entry names',
           additionalProperties: {
             type: 'object',
             additionalProperties: false,
@@ -176,7 +184,12 @@ export const CONFIG_SCHEMA = {
         latencyP95: threshold(positive(2, 'p95 latency in seconds above which the service alerts'), '5m', '5m'),
         toolSuccess: threshold(ratio(0.99, "one tool's success ratio below which it alerts"), '10m', '10m'),
         tenantErrorRatio: threshold(
-          positive(3, "how many times the fleet's error ratio one tenant's may reach before it alerts"),
+          {
+            type: 'number',
+            exclusiveMinimum: 1,
+            default: 3,
+            description: "how many times the fleet's error ratio one tenant's may reach before it alerts (above 1)",
+          },
           '10m',
           '10m',
         ),
@@ -276,7 +289,7 @@ export const CONFIG_SCHEMA = {
           properties: {
             endpoint: {
               type: 'string',
-              minLength: 1,
+              pattern: '^[^\\s]+$',
               default: 'tempo:4317',
               description: 'host:port of the OTLP gRPC endpoint traces are exported to (Tempo)',
             },
@@ -291,6 +304,7 @@ export const CONFIG_SCHEMA = {
             endpoint: {
               type: 'string',
               format: 'uri',
+              pattern: '^https?://[^\\s]+$',
               default: 'http://loki:3100/otlp',
               description: "Loki's OTLP endpoint logs are exported to (the collector appends /v1/logs)",
             },

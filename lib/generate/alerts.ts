@@ -1,4 +1,4 @@
-import { LABEL, METRICS, PROCESS_METRICS } from '../contract.js';
+import { DURATION_BUCKETS_SECONDS, LABEL, METRICS, PROCESS_METRICS } from '../contract.js';
 import type { AlertCase, AlertSpec, InputSeries } from './alert-spec.js';
 import { bucketIndex, counter, gauge, histogram } from './alert-spec.js';
 import { RECORD, seconds } from './conventions.js';
@@ -24,6 +24,25 @@ function minutes(duration: string): number {
 function after(window: string, forDuration: string, extraMinutes = 5): string {
   return `${minutes(window) + minutes(forDuration) + extraMinutes}m`;
 }
+
+/**
+ * Test cases are built around the configured threshold, never around the defaults: a case that fires sits a quarter
+ * above the threshold (halfway to the end of the scale when that is nearer), a quiet one a fifth below it.
+ */
+function above(ratio: number): number {
+  return round6(Math.min(ratio * 1.25, ratio + (1 - ratio) / 2));
+}
+function below(value: number): number {
+  return round6(value * 0.8);
+}
+
+/** Rounded to 6 significant decimals: test inputs without floating-point noise. */
+function round6(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+/** Requests per minute in the ratio cases: large enough that every ratio above is a whole or half request. */
+const PER_STEP = 1000;
 
 /** A case evaluated before `for` elapsed: the condition holds but the alert is only pending. */
 function tooEarly(firing: AlertCase, forDuration: string): AlertCase[] {
@@ -131,12 +150,14 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   });
 
   const errorRatio = t.errorRatio;
+  const errorsAbove = above(errorRatio.value);
+  const errorsBelow = below(errorRatio.value);
   const errorCase: AlertCase = {
-    name: 'server errors at 7.5% of requests',
+    name: `server errors at ${humanizePercentage(errorsAbove)} of requests`,
     interval: '1m',
-    inputs: requests(510, 45, 45, 30),
+    inputs: requests(round6(PER_STEP * (1 - errorsAbove)), round6(PER_STEP * errorsAbove), 0, 30),
     evalTime: after(errorRatio.window, errorRatio.for),
-    expect: [{ labels: { job }, value: '7.5%' }],
+    expect: [{ labels: { job }, value: humanizePercentage(errorsAbove) }],
   };
   specs.push({
     alert: 'McpHighErrorRatio',
@@ -169,9 +190,15 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       errorCase,
       ...tooEarly(errorCase, errorRatio.for),
       {
-        name: 'server errors just below the threshold; client faults do not count',
+        // Counted with the client faults, the errors would be as many as in the firing case.
+        name: `server errors at ${humanizePercentage(errorsBelow)}, below the threshold; client faults do not count`,
         interval: '1m',
-        inputs: requests(510, 27, 63, 30),
+        inputs: requests(
+          round6(PER_STEP * (1 - errorsAbove)),
+          round6(PER_STEP * errorsBelow),
+          round6(PER_STEP * (errorsAbove - errorsBelow)),
+          30,
+        ),
         evalTime: after(errorRatio.window, errorRatio.for),
         expect: [],
       },
@@ -180,14 +207,22 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
 
   // --- latency ------------------------------------------------------------------------------------------------
   const p95 = t.latencyP95;
+  // Requests all in the first bucket above the threshold have a p95 above it; all in the last bucket below it, one
+  // below it (the configuration keeps the threshold under the largest finite boundary).
+  const boundaries = DURATION_BUCKETS_SECONDS as readonly number[];
+  const slowBucket = boundaries.findIndex((bound, i) => i > 0 && boundaries[i - 1]! >= p95.value);
+  const fastBucket = boundaries.findLastIndex((bound) => bound <= p95.value);
+  const lowerBound = (bucket: number) => boundaries[bucket - 1] ?? 0;
   const latency = (bucket: number) =>
-    histogram(METRICS.serverOperationDuration.name, request({}), { [bucketIndex(bucket)]: 60 }, 30);
+    histogram(METRICS.serverOperationDuration.name, request({}), { [bucket]: 60 }, 30);
+  const slowLower = lowerBound(slowBucket);
+  const slowUpper = boundaries[slowBucket]!;
   const latencyCase: AlertCase = {
-    name: 'every request takes between 2 and 5 seconds',
+    name: `every request takes between ${slowLower} and ${slowUpper} seconds`,
     interval: '1m',
-    inputs: latency(5),
+    inputs: latency(slowBucket),
     evalTime: after(p95.window, p95.for),
-    expect: [{ labels: { job }, value: '4.85s' }],
+    expect: [{ labels: { job }, value: humanizeDuration(slowLower + 0.95 * (slowUpper - slowLower)) }],
   };
   specs.push({
     alert: 'McpHighLatencyP95',
@@ -216,13 +251,17 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     cases: [
       latencyCase,
       ...tooEarly(latencyCase, p95.for),
-      {
-        name: 'every request takes between 1 and 2 seconds: p95 just below 2 s',
-        interval: '1m',
-        inputs: latency(2),
-        evalTime: after(p95.window, p95.for),
-        expect: [],
-      },
+      ...(fastBucket < 0
+        ? []
+        : [
+            {
+              name: `every request takes between ${lowerBound(fastBucket)} and ${boundaries[fastBucket]} seconds: p95 below ${p95.value} s`,
+              interval: '1m',
+              inputs: latency(fastBucket),
+              evalTime: after(p95.window, p95.for),
+              expect: [],
+            },
+          ]),
     ],
   });
 
@@ -232,12 +271,13 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     counter(REQUESTS, request({}), ok, 30),
     counter(REQUESTS, request({ [LABEL.ERROR_TYPE]: '-32603' }), failed, 30),
   ];
+  const toolFails = above(failureRatio);
   const toolCase: AlertCase = {
-    name: 'tool search fails 2% of its calls',
+    name: `tool search fails ${humanizePercentage(toolFails)} of its calls`,
     interval: '1m',
-    inputs: toolRequests(98, 2),
+    inputs: toolRequests(round6(PER_STEP * (1 - toolFails)), round6(PER_STEP * toolFails)),
     evalTime: after(tool.window, tool.for),
-    expect: [{ labels: { job, [LABEL.TOOL]: 'search' }, value: '2%' }],
+    expect: [{ labels: { job, [LABEL.TOOL]: 'search' }, value: humanizePercentage(toolFails) }],
   };
   const toolScope = `${sel}, ${LABEL.METHOD}="tools/call"`;
   specs.push({
@@ -265,9 +305,9 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       toolCase,
       ...tooEarly(toolCase, tool.for),
       {
-        name: 'tool search fails 0.9% of its calls',
+        name: `tool search fails ${humanizePercentage(below(failureRatio))} of its calls`,
         interval: '1m',
-        inputs: toolRequests(991, 9),
+        inputs: toolRequests(round6(PER_STEP * (1 - below(failureRatio))), round6(PER_STEP * below(failureRatio))),
         evalTime: after(tool.window, tool.for),
         expect: [],
       },
@@ -293,10 +333,18 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     `sum by (job, ${LABEL.TENANT}) (rate(${METRICS.tenantOperations.name}{${sel}${errors}}[${tenant.window}]))`;
   const fleetRatio = (errors: string) =>
     `sum by (job) (rate(${METRICS.tenantOperations.name}{${sel}${errors}}[${tenant.window}]))`;
+  // Tenant acme fails 20 of its 100 calls a minute; globex's traffic and errors set the fleet's ratio so that acme's
+  // is `times` the fleet's. Globex sends far more, so that its own ratio stays near the fleet's (when acme is below
+  // the fleet, globex is above it, but by less than the threshold).
+  const tenantAgainstFleet = (times: number): InputSeries[] => {
+    const globex = 100 * Math.max(1, times) * Math.max(20, 2 / (tenant.value - 1));
+    const globexFailed = round6((0.2 * (100 + globex)) / times - 20);
+    return [...tenantSeries('acme', 80, 20), ...tenantSeries('globex', round6(globex - globexFailed), globexFailed)];
+  };
   const tenantCase: AlertCase = {
-    name: 'tenant acme at 20% errors while the fleet is at 3.3%',
+    name: `tenant acme at 20% errors, ${round6(tenant.value * 1.25)} times the fleet's ratio`,
     interval: '1m',
-    inputs: [...tenantSeries('acme', 80, 20), ...tenantSeries('globex', 500, 0)],
+    inputs: tenantAgainstFleet(tenant.value * 1.25),
     evalTime: after(tenant.window, tenant.for),
     expect: [{ labels: { job, [LABEL.TENANT]: 'acme' }, value: '20%' }],
   };
@@ -326,9 +374,9 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       tenantCase,
       ...tooEarly(tenantCase, tenant.for),
       {
-        name: 'tenant acme at 20% errors but half of all traffic: not far above the fleet',
+        name: `tenant acme at 20% errors, only ${below(tenant.value)} times the fleet's ratio`,
         interval: '1m',
-        inputs: [...tenantSeries('acme', 240, 60), ...tenantSeries('globex', 300, 0)],
+        inputs: tenantAgainstFleet(below(tenant.value)),
         evalTime: after(tenant.window, tenant.for),
         expect: [],
       },
@@ -338,14 +386,14 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   // --- saturation ---------------------------------------------------------------------------------------------
   const saturation = t.saturation;
   const capacity = (alert: string, metric: string, limit: number, what: string, label: Record<string, string>) => {
-    const firingValue = Math.round(limit * 0.9);
-    const quietValue = Math.floor(limit * saturation.value * 0.95);
+    const firingValue = Math.min(limit, Math.ceil(limit * above(saturation.value)));
+    const quietValue = Math.floor(limit * below(saturation.value));
     const firing: AlertCase = {
-      name: `${what} at 90% of the limit of ${limit}`,
+      name: `${what} at ${firingValue} of the limit of ${limit}`,
       interval: '1m',
       inputs: [gauge(metric, { ...base, ...label }, firingValue, 30)],
       evalTime: after('1m', saturation.for),
-      expect: [{ labels: base, value: `${Math.round((firingValue / limit) * 1000) / 10}%` }],
+      expect: [{ labels: base, value: humanizePercentage(firingValue / limit) }],
     };
     specs.push({
       alert,
@@ -392,11 +440,11 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   const cpu = t.cpu;
   const cpuCase = (perMinute: number): InputSeries[] => [counter(PROCESS_METRICS.cpuSeconds, base, perMinute, 40)];
   const cpuFiring: AlertCase = {
-    name: 'the process uses 90% of its cores',
+    name: `the process uses ${humanizePercentage(above(cpu.value))} of its cores`,
     interval: '1m',
-    inputs: cpuCase(0.9 * 60 * t.cpuCores),
+    inputs: cpuCase(round6(above(cpu.value) * 60 * t.cpuCores)),
     evalTime: after(cpu.window, cpu.for),
-    expect: [{ labels: base, value: '90%' }],
+    expect: [{ labels: base, value: humanizePercentage(above(cpu.value)) }],
   };
   specs.push({
     alert: 'McpHighCpu',
@@ -423,7 +471,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       {
         name: 'the process uses just below the threshold',
         interval: '1m',
-        inputs: cpuCase(cpu.value * 0.9 * 60 * t.cpuCores),
+        inputs: cpuCase(round6(below(cpu.value) * 60 * t.cpuCores)),
         evalTime: after(cpu.window, cpu.for),
         expect: [],
       },
@@ -434,11 +482,11 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   const limit = t.memoryLimitBytes;
   const memoryCase = (ratio: number) => [gauge(PROCESS_METRICS.residentMemory, base, Math.round(limit * ratio), 30)];
   const memoryFiring: AlertCase = {
-    name: 'resident memory at 90% of the limit',
+    name: `resident memory at ${humanizePercentage(above(memory.value))} of the limit`,
     interval: '1m',
-    inputs: memoryCase(0.9),
+    inputs: memoryCase(above(memory.value)),
     evalTime: after('1m', memory.for),
-    expect: [{ labels: base, value: '90%' }],
+    expect: [{ labels: base, value: humanizePercentage(Math.round(limit * above(memory.value)) / limit) }],
   };
   specs.push({
     alert: 'McpHighMemory',
@@ -467,7 +515,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       {
         name: 'resident memory just below the threshold',
         interval: '1m',
-        inputs: memoryCase(memory.value * 0.95),
+        inputs: memoryCase(below(memory.value)),
         evalTime: after('1m', memory.for),
         expect: [],
       },
@@ -519,7 +567,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
         interval: '1m',
         inputs: growing(fastSlope),
         evalTime: '75m',
-        expect: [{ labels: base, value: `${formatG(forecastAt75(fastSlope))}Mi` }],
+        expect: [{ labels: base, value: humanize1024(forecastAt75(fastSlope) * mib) }],
       },
       {
         name: `memory growing ${slowSlope} MiB per minute`,
@@ -998,8 +1046,38 @@ export function humanize(value: number): string {
   return `${formatG(v)}${small[i]}`;
 }
 
-/** Prometheus's `humanizeDuration` for values below a minute. */
+/** Prometheus's `humanizePercentage`: a ratio as a percentage, 4 significant digits. */
+export function humanizePercentage(ratio: number): string {
+  return `${formatG(ratio * 100)}%`;
+}
+
+/** Prometheus's `humanize1024`: binary prefixes (`ki`, `Mi` …), 4 significant digits. */
+export function humanize1024(value: number): string {
+  if (Math.abs(value) <= 1 || !Number.isFinite(value)) return formatG(value);
+  let v = value;
+  let prefix = '';
+  for (const next of ['ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'Zi', 'Yi']) {
+    if (Math.abs(v) < 1024) break;
+    prefix = next;
+    v /= 1024;
+  }
+  return `${formatG(v)}${prefix}`;
+}
+
+/** Prometheus's `humanizeDuration`: `4.85s`, `950ms`, and days to minutes with whole seconds (`2m 30s`). */
 export function humanizeDuration(secondsValue: number): string {
-  if (secondsValue >= 1) return `${formatG(secondsValue)}s`;
+  if (secondsValue >= 1) {
+    const whole = Math.trunc(secondsValue);
+    const [days, hours, mins, secs] = [
+      Math.trunc(whole / 86400),
+      Math.trunc(whole / 3600) % 24,
+      Math.trunc(whole / 60) % 60,
+      whole % 60,
+    ];
+    if (days !== 0) return `${days}d ${hours}h ${mins}m ${secs}s`;
+    if (hours !== 0) return `${hours}h ${mins}m ${secs}s`;
+    if (mins !== 0) return `${mins}m ${secs}s`;
+    return `${formatG(secondsValue)}s`;
+  }
   return `${formatG(secondsValue * 1000)}ms`;
 }

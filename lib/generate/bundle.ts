@@ -6,7 +6,7 @@ import { thresholdAlerts } from './alerts.js';
 import { alertmanagerConfig } from './alertmanager.js';
 import { burnRateAlerts } from './burn-rate.js';
 import { COLLECTOR_PATHS, OTELCOL_VERSION, collectorFiles } from './collector.js';
-import { composeFiles } from './compose.js';
+import { GRAFANA_PASSWORD_FILE, composeFiles } from './compose.js';
 import { ALERT_LABEL } from './conventions.js';
 import { dashboardFiles } from './dashboards/index.js';
 import { buildModel } from './model.js';
@@ -23,6 +23,12 @@ export const PATHS = {
   runbook: (alert: string) => `alerts/runbooks/${alert}.md`,
   alertmanager: 'alerts/alertmanager.yaml',
 } as const;
+
+/**
+ * Files the bundle seeds but the user owns once they exist: a regeneration keeps them as they are (the Grafana admin
+ * password the README tells users to change).
+ */
+export const USER_OWNED_FILES: ReadonlySet<string> = new Set([GRAFANA_PASSWORD_FILE]);
 
 /** The generated-file stamp; `source` names the configuration. */
 export function header(source: string): string {

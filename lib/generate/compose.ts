@@ -13,6 +13,9 @@ export const IMAGES = {
 } as const;
 
 /** Datasource uids provisioned into Grafana: fixed, so exemplar and trace-to-logs links can name them. */
+/** The Grafana admin password: a placeholder the first time, the user's own after that (see USER_OWNED_FILES). */
+export const GRAFANA_PASSWORD_FILE = 'compose/grafana/admin-password.txt';
+
 export const DATASOURCE_UIDS = { prometheus: 'prometheus', tempo: 'tempo', loki: 'loki' } as const;
 
 /** Host ports the stack publishes (all distinct, checked by a test). */
@@ -289,7 +292,7 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
     }),
   );
 
-  files.set('compose/grafana/admin-password.txt', 'change-me\n');
+  files.set(GRAFANA_PASSWORD_FILE, 'change-me\n');
 
   files.set(
     'compose/tempo/tempo.yaml',

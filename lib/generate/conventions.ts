@@ -64,6 +64,11 @@ export const BURN_RATE_TIERS: readonly BurnRateTier[] = [
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 
 /** Seconds of a Prometheus duration (`1h30m`, `5m`, `30d`). */
+/** A tool name as it appears in SLO, record and file names: lower case, runs of other characters as one dash. */
+export function toolSlug(tool: string): string {
+  return tool.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}
+
 export function seconds(duration: string): number {
   let total = 0;
   for (const [, amount, unit] of duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g))

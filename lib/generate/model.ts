@@ -1,5 +1,6 @@
 import { CLIENT_FAULT_ERROR_TYPES, LABEL, METRICS } from '../contract.js';
 import type { Config, LatencyObjective } from '../config/config.js';
+import { toolSlug } from './conventions.js';
 
 /** One service-level objective, ready for rule generation. */
 export interface Slo {
@@ -75,7 +76,7 @@ export function buildModel(config: Config): Model {
   for (const tool of Object.keys(config.slos.tools).sort()) {
     const slo = config.slos.tools[tool]!;
     const matchers = `${LABEL.METHOD}="tools/call", ${LABEL.TOOL}="${tool.replace(/["\\]/g, '\\$&')}"`;
-    const slug = tool.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    const slug = toolSlug(tool);
     if (slo.availability !== undefined) {
       slos.push({
         id: `${service}-tool-${slug}-availability`,

@@ -61,7 +61,14 @@ export function offlineChecks(bundleDir: string): Problem[] {
   if (!existsSync(rulesFile)) {
     return [{ check: 'bundle', file: rulesFile, message: 'no rules file: run `mcp-observatory generate` first' }];
   }
-  const rules = readRules(rulesFile);
+  let rules: Rule[];
+  try {
+    rules = readRules(rulesFile);
+  } catch (error) {
+    // promtool names the line too; this says it once, without a parser's stack trace.
+    const reason = (error as Error).message.split('\n')[0];
+    return [{ check: 'bundle', file: rulesFile, message: `not a YAML rules file: ${reason}` }];
+  }
   const known = contractMetricNames();
   for (const rule of rules) if (rule.record) known.add(rule.record);
 

@@ -1,0 +1,263 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../lib/cli.js';
+import { resolveConfig } from '../lib/config/config.js';
+import { PATHS, USER_OWNED_FILES, generateBundle } from '../lib/generate/bundle.js';
+import { collectorConfigYaml } from '../lib/generate/collector.js';
+import { recoverInterruptedWrite, writeBundle, writerSteps } from '../lib/generate/writer.js';
+import { toolChecks } from '../lib/validate/tools.js';
+import { needs } from './fixtures/binaries.js';
+import { needsCollector, validateCollectorConfig } from './fixtures/collector.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Run the CLI in process and capture what it prints. */
+async function cli(args: string[]): Promise<{ code: number; output: string }> {
+  let output = '';
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const capture = ((chunk: string) => ((output += chunk), true)) as typeof process.stdout.write;
+  process.stdout.write = capture;
+  process.stderr.write = capture;
+  try {
+    return { code: await main(args), output };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
+
+/** Every file under `dir` with its content, as a map of relative paths. */
+function tree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at)) {
+      const path = join(at, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.set(relative(dir, path), readFileSync(path, 'utf8'));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+const temp = (name: string) => mkdtempSync(join(tmpdir(), `mcp-observatory-${name}-`));
+
+// Configurations that parse but cannot make a bundle the real tools accept: each must be refused, naming the field.
+const INVALID: [string, string, RegExp][] = [
+  [
+    'a zero window',
+    'thresholds:\n  errorRatio:\n    window: 0s\n',
+    /\/thresholds\/errorRatio\/window: a zero duration/,
+  ],
+  ['a zero window in minutes', 'thresholds:\n  cpu:\n    window: 0m\n', /\/thresholds\/cpu\/window/],
+  ['units out of order', 'thresholds:\n  latencyP95:\n    window: 5m1h\n', /\/thresholds\/latencyP95\/window/],
+  ['a repeated unit', 'thresholds:\n  memory:\n    for: 1m1m\n', /\/thresholds\/memory\/for/],
+  ['an absurd duration', 'thresholds:\n  memory:\n    window: 99999999999999999999d\n', /longer than 10 years/],
+  ['a job with a quote', "service:\n  job: 'a\"b'\n", /\/service\/job/],
+  ['a job with a line break', 'service:\n  job: "a\\nb"\n', /\/service\/job/],
+  ['a tool name with a line break', 'slos:\n  tools:\n    "a\\nb":\n      availability: 99\n', /\/slos\/tools/],
+  ['an empty tool name', 'slos:\n  tools:\n    "":\n      availability: 99\n', /\/slos\/tools/],
+  [
+    'tool names whose SLO names collide',
+    'slos:\n  tools:\n    a-b:\n      availability: 99\n    a_b:\n      availability: 99\n',
+    /\/slos\/tools\/a_b: its SLO names would collide with those of tool "a-b"/,
+  ],
+  [
+    'tool names that differ only in case and punctuation',
+    'slos:\n  tools:\n    A.B:\n      availability: 99\n    a-b:\n      availability: 99\n',
+    /would collide/,
+  ],
+  ['a repeat interval out of order', 'alertmanager:\n  repeatInterval: 5m1h\n', /\/alertmanager\/repeatInterval/],
+  ['a javascript: webhook', 'alertmanager:\n  page:\n    url: "javascript:alert(1)"\n', /\/alertmanager\/page\/url/],
+  ['a file: webhook', 'alertmanager:\n  ticket:\n    url: "file:///etc/passwd"\n', /\/alertmanager\/ticket\/url/],
+  ['lookaround in a blocked value', 'collector:\n  redaction:\n    blockedValues: ["(?<=key=)\\\\w+"]\n', /RE2/],
+  ['a backreference in a blocked value', 'collector:\n  redaction:\n    blockedValues: ["(a)\\\\1"]\n', /RE2/],
+  [
+    'a blocked value that does not compile',
+    'collector:\n  redaction:\n    blockedValues: ["key-("]\n',
+    /not a regular expression/,
+  ],
+  ['an endpoint with a space', 'collector:\n  tempo:\n    endpoint: "tempo :4317"\n', /\/collector\/tempo\/endpoint/],
+  ['a NaN ratio', 'thresholds:\n  errorRatio:\n    value: .nan\n', /\/thresholds\/errorRatio\/value: .*found NaN/],
+  ['an infinite ratio', 'thresholds:\n  errorRatio:\n    value: .inf\n', /found Infinity/],
+  ['a number past float range', 'thresholds:\n  latencyP95:\n    value: 1e400\n', /found Infinity/],
+  ['a p95 at the largest bucket', 'thresholds:\n  latencyP95:\n    value: 300\n', /largest bucket boundary/],
+];
+
+describe('generate refuses every configuration the real tools would reject, and writes nothing', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = temp('invalid');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(INVALID)('%s', async (_, yaml, message) => {
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, yaml);
+    const out = join(dir, 'out');
+    const { code, output } = await cli(['generate', '--config', config, '--out', out]);
+    expect(output).toMatch(message);
+    expect(output).toMatch(/fix: /);
+    expect(code).not.toBe(0);
+    expect(() => readdirSync(out)).toThrow(/ENOENT/);
+  });
+});
+
+// Valid configurations far from the defaults: the bundle's own promtool tests must pass with them, so no case may be
+// tuned to a default threshold.
+const VARIANTS: Record<string, unknown> = {
+  'looser thresholds': {
+    thresholds: { errorRatio: { value: 0.1 }, latencyP95: { value: 5 }, toolSuccess: { value: 0.95 } },
+  },
+  'stricter thresholds, other windows and capacities, a job unlike the service': {
+    service: { name: 'billing', job: 'mcp/billing-prod' },
+    thresholds: {
+      errorRatio: { value: 0.01, for: '2m', window: '10m' },
+      latencyP95: { value: 0.5 },
+      toolSuccess: { value: 0.999 },
+      tenantErrorRatio: { value: 10 },
+      saturation: { value: 0.5 },
+      maxInFlight: 20,
+      maxSessions: 50,
+      cpu: { value: 0.9 },
+      cpuCores: 4,
+      memory: { value: 0.95 },
+      memoryLimitBytes: 2147483648,
+      eventLoopLagSeconds: { value: 1 },
+      authFailures: { value: 5 },
+      cacheHitRatio: { value: 0.5 },
+      rateLimited: { value: 1 },
+      restarts: { value: 5 },
+    },
+  },
+  'thresholds off a bucket boundary, near the ends of the scale': {
+    thresholds: {
+      errorRatio: { value: 0.9 },
+      latencyP95: { value: 2.5 },
+      toolSuccess: { value: 0.5 },
+      tenantErrorRatio: { value: 1.1 },
+      saturation: { value: 0.99 },
+      cpu: { value: 0.3 },
+      memory: { value: 0.5 },
+    },
+  },
+};
+
+/** The slow suites (weeks of series, or SLO windows): they read no threshold these variants change. */
+const SLOW_SUITES = ['McpLatencyAboveBaseline', 'McpTrafficDrop', 'McpAvailabilityBudgetBurn', 'McpLatencyBudgetBurn'];
+
+describe.skipIf(needs('promtool', 'amtool').skip)(
+  'non-default configurations give bundles the real tools accept',
+  () => {
+    const dirs: string[] = [];
+    afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+    it.each(Object.keys(VARIANTS))(
+      '%s: promtool check and test, amtool',
+      async (name) => {
+        const dir = temp('variant');
+        dirs.push(dir);
+        writeBundle(generateBundle(resolveConfig(VARIANTS[name]), name), dir);
+        for (const alert of SLOW_SUITES) rmSync(join(dir, PATHS.tests(alert)));
+        const problems = await toolChecks(dir, { pint: false });
+        expect(problems.map((p) => `${p.file}: ${p.message.slice(0, 600)}`)).toEqual([]);
+      },
+      120_000,
+    );
+
+    it('other SLOs (7-day period, other objectives, a lower traffic guard): the burn-rate suites pass', async () => {
+      const dir = temp('variant-slo');
+      dirs.push(dir);
+      const config = resolveConfig({
+        slos: {
+          period: '7d',
+          availability: { objective: 99.5 },
+          latency: { objective: 95, thresholdSeconds: 2 },
+          minRequests: 20,
+        },
+      });
+      writeBundle(generateBundle(config, 'slo variant'), dir);
+      const keep = new Set(['McpAvailabilityBudgetBurn', 'McpLatencyBudgetBurn'].map((alert) => PATHS.tests(alert)));
+      for (const path of generateBundle(config).keys()) {
+        if (path.startsWith('alerts/tests/') && !keep.has(path)) rmSync(join(dir, path));
+      }
+      const problems = await toolChecks(dir, { pint: false });
+      expect(problems.map((p) => `${p.file}: ${p.message.slice(0, 600)}`)).toEqual([]);
+    }, 180_000);
+
+    it.skipIf(needsCollector().skip)('the collector validates the config of every variant', () => {
+      const dir = temp('variant-collector');
+      dirs.push(dir);
+      for (const [name, raw] of Object.entries(VARIANTS)) {
+        const path = join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
+        writeFileSync(path, collectorConfigYaml(resolveConfig(raw)));
+        const result = validateCollectorConfig(path);
+        expect(result.output, name).toBe('');
+        expect(result.ok, name).toBe(true);
+      }
+    });
+  },
+);
+
+describe('the write is atomic: an interrupted write leaves the old bundle whole', () => {
+  const old = generateBundle(resolveConfig({}), 'old');
+  const fresh = generateBundle(resolveConfig({ thresholds: { errorRatio: { value: 0.2 } } }), 'new');
+  const steps = [...new Set([...fresh.keys()].map((path) => path.split('/')[0]!))].flatMap((top) => [
+    `move out ${top}`,
+    `move in ${top}`,
+  ]);
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  const withOldBundle = () => {
+    const dir = temp('atomic');
+    dirs.push(dir);
+    writeBundle(old, dir);
+    return { dir, before: tree(dir) };
+  };
+
+  it.each(steps)('a failure before "%s" puts every old directory back', (step) => {
+    const { dir, before } = withOldBundle();
+    writerSteps.before = (at) => {
+      if (at === step) throw new Error(`disk full at ${at}`);
+    };
+    try {
+      expect(() => writeBundle(fresh, dir)).toThrow(/disk full/);
+    } finally {
+      writerSteps.before = undefined;
+    }
+    expect(tree(dir)).toEqual(before);
+    expect(readdirSync(dir).filter((entry) => entry.startsWith('.'))).toEqual([]);
+  });
+
+  it.each(steps)('a writer killed before "%s": the next write puts the old bundle back first', (step) => {
+    const { dir, before } = withOldBundle();
+    // A real kill: a child process writes the new bundle and SIGKILLs itself at the step.
+    const script = `
+      import { generateBundle } from './dist/lib/generate/bundle.js';
+      import { resolveConfig } from './dist/lib/config/config.js';
+      import { writeBundle, writerSteps } from './dist/lib/generate/writer.js';
+      writerSteps.before = (at) => { if (at === ${JSON.stringify(step)}) process.kill(process.pid, 'SIGKILL'); };
+      writeBundle(generateBundle(resolveConfig({ thresholds: { errorRatio: { value: 0.2 } } }), 'new'), ${JSON.stringify(dir)});
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(child.signal).toBe('SIGKILL');
+    recoverInterruptedWrite(dir);
+    expect(tree(dir)).toEqual(before);
+    expect(readdirSync(dir).filter((entry) => entry.startsWith('.'))).toEqual([]);
+  });
+
+  it('keeps the files the user owns: the Grafana password changed after the first generate survives the next', () => {
+    const { dir } = withOldBundle();
+    const [password] = [...USER_OWNED_FILES];
+    writeFileSync(join(dir, password!), 'my-own-secret\n');
+    writeBundle(fresh, dir, USER_OWNED_FILES);
+    expect(readFileSync(join(dir, password!), 'utf8')).toBe('my-own-secret\n');
+    expect(readFileSync(join(dir, PATHS.rules), 'utf8')).toBe(fresh.get(PATHS.rules));
+  });
+});
