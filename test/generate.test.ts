@@ -96,6 +96,19 @@ describe('generation', () => {
     expect(service.map((rule) => rule.labels?.['exhaustion'])).toEqual(['50h', '5d', '10d', '30d']);
   });
 
+  it.each([99.9, 99.95, 99.99, 95.5, 99.7])(
+    'objective %s: rules carry the objective and its budget as written, no floating-point noise',
+    (objective) => {
+      const rules = generateBundle(
+        resolveConfig({ slos: { availability: { objective }, latency: { objective, thresholdSeconds: 1 } } }),
+      ).get(PATHS.rules)!;
+      expect(rules).not.toMatch(/\d\.\d*(0000000|9999999)\d/);
+      const ratio = objective / 100;
+      expect(rules).toContain(`vector(${Number(ratio.toFixed(9))})`);
+      expect(rules).toContain(`vector(${Number((1 - ratio).toFixed(9))})`);
+    },
+  );
+
   it('fails the cross-check when a rule reads a metric nobody emits', () => {
     const rules = generateBundle(resolveConfig({})).get(PATHS.rules)!;
     const broken = rules.replace('up{job="mcp-server"} == 0', 'mcp_server_requests_total{job="mcp-server"} == 0');

@@ -92,7 +92,7 @@ function firingRatio(thresholds: number[], index: number): number {
 
 function burnSpec(model: Model, slo: Slo, tier: BurnRateTier, index: number): AlertSpec {
   const period = model.config.slos.period;
-  const budget = round(1 - slo.objective);
+  const budget = slo.errorBudget;
   const factors = BURN_RATE_TIERS.map((each) => burnFactor(each, period));
   const thresholds = factors.map((factor) => round(factor * budget));
   const factor = factors[index]!;

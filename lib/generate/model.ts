@@ -9,8 +9,10 @@ export interface Slo {
   /** The `slo` label: `availability`, `latency`, `tool-search-availability` … */
   name: string;
   kind: 'availability' | 'latency';
-  /** Objective as a ratio (0.999). */
+  /** Objective as a ratio (0.999), without floating-point noise. */
   objective: number;
+  /** The error budget, `1 - objective`: derived here once, for every rule and alert that divides by it. */
+  errorBudget: number;
   /** Extra matchers of the requests this SLO covers (empty for the whole service). */
   matchers: string;
   /** The tool of a per-tool SLO. */
@@ -38,6 +40,12 @@ export const SERVER_FAULT = `${LABEL.ERROR_TYPE}!="", ${LABEL.ERROR_TYPE}!~"${CL
 export const REQUESTS = `${METRICS.serverOperationDuration.name}_count`;
 export const BUCKETS = `${METRICS.serverOperationDuration.name}_bucket`;
 
+/** A percentage objective as the ratio and error budget of an SLO, rounded so that 99.9 gives 0.999 and 0.001. */
+function objectiveOf(percent: number): Pick<Slo, 'objective' | 'errorBudget'> {
+  const objective = Math.round(percent * 1e7) / 1e9;
+  return { objective, errorBudget: Math.round((1 - objective) * 1e9) / 1e9 };
+}
+
 function latencySlo(
   service: string,
   name: string,
@@ -50,7 +58,7 @@ function latencySlo(
     id: `${service}-${name}`,
     name,
     kind: 'latency',
-    objective: latency.objective / 100,
+    ...objectiveOf(latency.objective),
     matchers,
     ...(tool !== undefined && { tool }),
     thresholdSeconds: latency.thresholdSeconds,
@@ -67,7 +75,7 @@ export function buildModel(config: Config): Model {
       id: `${service}-availability`,
       name: 'availability',
       kind: 'availability',
-      objective: config.slos.availability.objective / 100,
+      ...objectiveOf(config.slos.availability.objective),
       matchers: '',
       description: `${config.slos.availability.objective}% of requests succeed without a server-owned error`,
     },
@@ -82,7 +90,7 @@ export function buildModel(config: Config): Model {
         id: `${service}-tool-${slug}-availability`,
         name: `tool-${slug}-availability`,
         kind: 'availability',
-        objective: slo.availability / 100,
+        ...objectiveOf(slo.availability),
         matchers,
         tool,
         description: `${slo.availability}% of calls of tool ${tool} succeed without a server-owned error`,

@@ -128,7 +128,7 @@ function sloRecordings(model: Model, slo: Slo): RuleGroup[] {
   ]);
   const period = model.config.slos.period;
   const match = `{${SLOTH_LABEL.ID}="${slo.id}"}`;
-  const budget = Math.round((1 - slo.objective) * 1e9) / 1e9;
+  const budget = slo.errorBudget;
   const meta: RecordingRule[] = [
     // The period ratio from the 5m series (as Sloth does), so it needs no raw data older than the retention of 5m.
     // The period ratio is the mean of the 5m ratios (as Sloth does), so it needs no raw data older than the 5m series.
