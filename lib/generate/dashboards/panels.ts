@@ -12,7 +12,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { LABEL, METRICS } from '../../contract.js';
-import { DASHBOARDS } from '../conventions.js';
+import { DASHBOARDS, RECORD } from '../conventions.js';
 import type { DashboardKey } from '../conventions.js';
 
 /** Every query goes to the datasource the viewer picks: never a hard-coded uid. */
@@ -167,8 +167,10 @@ function variables(extra: ('tenant' | 'tool' | 'slo')[]): cog.Builder<dashboard.
   const requests = `${METRICS.serverOperationDuration.name}_count`;
   const list: cog.Builder<dashboard.VariableModel>[] = [
     new dashboard.DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'),
-    query('job', 'Job', `label_values(${METRICS.buildInfo.name}, job)`),
-    query('instance', 'Instance', `label_values(${METRICS.buildInfo.name}{job=~"$job"}, instance)`),
+    // From the operation-duration histogram, which every MCP server with semconv metrics has, not from build info,
+    // which only this library emits.
+    query('job', 'Job', `label_values(${requests}, job)`),
+    query('instance', 'Instance', `label_values(${requests}{job=~"$job"}, instance)`),
   ];
   if (extra.includes('tenant')) {
     list.push(
@@ -180,7 +182,8 @@ function variables(extra: ('tenant' | 'tool' | 'slo')[]): cog.Builder<dashboard.
       query('tool', 'Tool', `label_values(${requests}{job=~"$job", ${LABEL.METHOD}="tools/call"}, ${LABEL.TOOL})`),
     );
   }
-  if (extra.includes('slo')) list.push(query('slo', 'SLO', 'label_values(slo:objective:ratio{service=~"$job"}, slo)'));
+  // SLO series carry the job, whatever the service is called.
+  if (extra.includes('slo')) list.push(query('slo', 'SLO', `label_values(${RECORD.objective}{job=~"$job"}, slo)`));
   return list;
 }
 
