@@ -96,6 +96,7 @@ function badMorning(): HealthReport {
         objective: 0.999,
         period: '30d',
         budgetRemaining: -0.37,
+        coverage: 0.25,
         burn: { '5m': 104, '1h': 96.5, '6h': 41.2, '1d': 30, '3d': 10 },
         status: 'exhausted',
       },
@@ -184,7 +185,7 @@ describe('report verdict', () => {
       status: 'fail',
       failures: [
         'page-level alert firing: McpHighErrorRatio (job=governance-docs) — The MCP server answers too many requests with server errors.',
-        'SLO availability of governance-docs (99.9% over 30d): error budget exhausted (-37% left)',
+        'SLO availability of governance-docs (99.9% over 30d): error budget exhausted (-37% left, data covers 25% of the period)',
       ],
       warnings: ['warning alert firing: McpToolFailing (gen_ai_tool_name=fetch, job=governance-docs)'],
     });
@@ -213,7 +214,7 @@ current values from recording rules; SLOs from recording rules
 
 Verdict: FAIL, a page-level alert fires or an error budget is exhausted
   ✗ page-level alert firing: McpHighErrorRatio (job=governance-docs) — The MCP server answers too many requests with server errors.
-  ✗ SLO availability of governance-docs (99.9% over 30d): error budget exhausted (-37% left)
+  ✗ SLO availability of governance-docs (99.9% over 30d): error budget exhausted (-37% left, data covers 25% of the period)
   ! warning alert firing: McpToolFailing (gen_ai_tool_name=fetch, job=governance-docs)
 
 Alerts firing and pending
@@ -232,9 +233,9 @@ Top offenders (last 24h)
     summarize (governance-docs): p99 1.40s, p95 900ms
     fetch (governance-docs): p99 18ms, p95 12ms
 
-SLOs: error budget left over the period, burn rate per window (1x spends the budget exactly)
-  service          slo           objective  budget left  burn 5m     1h     6h     1d     3d  status
-  governance-docs  availability      99.9%       -37.0%   104.0x  96.5x  41.2x  30.0x  10.0x  exhausted
+SLOs: error budget left over the period, the share of the period the data covers, burn rate per window (1x spends the budget exactly)
+  service          slo           objective  budget left  covered  burn 5m     1h     6h     1d     3d  status
+  governance-docs  availability      99.9%       -37.0%    25.0%   104.0x  96.5x  41.2x  30.0x  10.0x  exhausted
 
 Services (last 24h; "now" is the last 5m)
   service          requests  errors    p50    p95    p99  now/s  now errors  now p95  error types
@@ -302,7 +303,7 @@ describe('report queries', () => {
     ).toBe(true);
     expect(tool!.errors).toBe(
       'sum by (job, gen_ai_tool_name) (increase(mcp_server_operation_duration_seconds_count{job="docs", mcp_method_name="tools/call", ' +
-        'error_type!="", error_type!~"-32700|-32600|-32601|-32602|-32002"}[24h]))',
+        'error_type!="", error_type!~"-32700|-32600|-32601|-32602|-32002|-32020|-32021|-32022|-32042"}[24h]))',
     );
   });
 });

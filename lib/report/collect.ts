@@ -5,7 +5,7 @@
 import { LABEL, isServerFault } from '../contract.js';
 import type { Config } from '../config/config.js';
 import { ALERT_LABEL, BURN_RATE_TIERS, SLOTH_LABEL, burnFactor, seconds } from '../generate/conventions.js';
-import { buildModel } from '../generate/model.js';
+import { REQUESTS, buildModel } from '../generate/model.js';
 import { sliErrorExpr } from '../generate/rules.js';
 import { ReportUnavailableError } from './errors.js';
 import type { PrometheusApi, Sample } from './prometheus.js';
@@ -63,8 +63,13 @@ export interface SloRow {
   slo: string;
   objective: number;
   period: string;
-  /** Share of the period's error budget left; negative once overspent. */
+  /**
+   * Share of the period's error budget left; negative once overspent. Over a period Prometheus holds only part of,
+   * what the covered part spent: a young Prometheus does not extrapolate minutes of data to the whole period.
+   */
   budgetRemaining?: number | undefined;
+  /** Share of the period the data covers (1 once Prometheus holds the whole period). */
+  coverage?: number | undefined;
   /** Burn rate (error ratio / error budget) per window: 5m, 1h, 6h, 1d, 3d. */
   burn: Record<string, number | undefined>;
   status: SloStatus;
@@ -233,6 +238,43 @@ function sloStatus(remaining: number | undefined, burn: Record<string, number | 
   return 'ok';
 }
 
+/**
+ * Seconds since the oldest sample of `series` within `period`, per `sloth_id` (or all folded into one with `min`): how
+ * much of the period the data covers. Hour steps over the period, then 10-second steps over the last hour for data
+ * younger than an hour; data younger than that has no age (it covers nothing yet).
+ */
+async function dataAges(
+  api: PrometheusApi,
+  series: string,
+  period: string,
+  fold: 'min' | 'none' = 'none',
+): Promise<Map<string, number>> {
+  const present = fold === 'min' ? `count(${series})` : `count by (${SLOTH_LABEL.ID}) (${series})`;
+  const ages = new Map<string, number>();
+  for (const range of [`${period}:1h`, '1h:10s']) {
+    for (const sample of await api.query(`time() - min_over_time(timestamp(${present})[${range}])`)) {
+      const key = sample.labels[SLOTH_LABEL.ID] ?? '';
+      if (!ages.has(key)) ages.set(key, sample.value);
+    }
+  }
+  return ages;
+}
+
+/** The covered share of a period of `periodDays`, from the age of its oldest sample (none: it covers nothing yet). */
+function coverageOf(ageSeconds: number | undefined, periodDays: number): number {
+  if (ageSeconds === undefined || !Number.isFinite(ageSeconds)) return 0;
+  return Math.min(1, Math.max(0, ageSeconds / (periodDays * 86400)));
+}
+
+/**
+ * The budget left over the whole period when only `coverage` of it has data: what the covered part spent, the rest
+ * unspent. A burst in the first minutes of a young Prometheus is a burst, not an exhausted month.
+ */
+function partOfPeriod(remaining: number | undefined, coverage: number | undefined): number | undefined {
+  if (remaining === undefined || coverage === undefined || coverage >= 1) return remaining;
+  return 1 - (1 - remaining) * coverage;
+}
+
 /** SLOs from the generated recording rules: objectives, budgets left and burn rates, by `sloth_id`. */
 async function slosFromRules(api: PrometheusApi): Promise<SloRow[]> {
   const [objectives, budgets, days, remaining, current, ...windows] = await all([
@@ -243,6 +285,10 @@ async function slosFromRules(api: PrometheusApi): Promise<SloRow[]> {
     () => api.query(SLO_RULES.currentBurn),
     ...BURN_WINDOWS.slice(1).map((window) => () => api.query(SLO_RULES.sliError(window))),
   ]);
+  const covered = new Map<string, number>();
+  for (const periodDays of new Set(days!.map((sample) => sample.value))) {
+    for (const [id, age] of await dataAges(api, SLO_RULES.sliError('5m'), `${periodDays}d`)) covered.set(id, age);
+  }
   const by = (samples: Sample[]) => new Map(samples.map((s) => [s.labels[SLOTH_LABEL.ID] ?? '', s.value]));
   const budgetOf = by(budgets!);
   const daysOf = by(days!);
@@ -259,13 +305,15 @@ async function slosFromRules(api: PrometheusApi): Promise<SloRow[]> {
         const ratio = windowOf[i]!.get(id);
         burn[window] = budget && ratio !== undefined ? finite(ratio / budget) : undefined;
       });
-      const left = finite(remainingOf.get(id));
+      const coverage = coverageOf(covered.get(id), daysOf.get(id) ?? 30);
+      const left = partOfPeriod(finite(remainingOf.get(id)), coverage);
       return {
         service: sample.labels[ALERT_LABEL.SERVICE] ?? sample.labels[SLOTH_LABEL.SERVICE] ?? '',
         slo: sample.labels[ALERT_LABEL.SLO] ?? sample.labels[SLOTH_LABEL.SLO] ?? id,
         objective: sample.value,
         period,
         budgetRemaining: left,
+        coverage,
         burn,
         status: sloStatus(left, burn, period),
       };
@@ -279,7 +327,7 @@ async function slosFromConfig(api: PrometheusApi, config: Config): Promise<SloRo
   const period = config.slos.period;
   return all(
     model.slos.map((slo) => async () => {
-      const budget = 1 - slo.objective;
+      const budget = slo.errorBudget;
       const ratios = await all(
         [...BURN_WINDOWS, period].map((window) => () => api.query(sliErrorExpr(model, slo, window))),
       );
@@ -290,13 +338,16 @@ async function slosFromConfig(api: PrometheusApi, config: Config): Promise<SloRo
         burn[window] = value === undefined ? undefined : value / budget;
       });
       const periodRatio = ratio(BURN_WINDOWS.length);
-      const remaining = periodRatio === undefined ? undefined : 1 - periodRatio / budget;
+      const ages = await dataAges(api, `${REQUESTS}{${model.selector}}`, period, 'min');
+      const coverage = coverageOf(ages.get(''), seconds(period) / 86400);
+      const remaining = partOfPeriod(periodRatio === undefined ? undefined : 1 - periodRatio / budget, coverage);
       return {
         service: model.service,
         slo: slo.name,
         objective: slo.objective,
         period,
         budgetRemaining: remaining,
+        coverage,
         burn,
         status: sloStatus(remaining, burn, period),
       };
@@ -583,7 +634,10 @@ export function verdict(report: HealthReport): HealthReport['verdict'] {
   for (const slo of report.slos) {
     const what = `SLO ${slo.slo} of ${slo.service} (${pct(slo.objective)} over ${slo.period})`;
     if (slo.status === 'exhausted')
-      failures.push(`${what}: error budget exhausted (${pct(slo.budgetRemaining ?? 0)} left)`);
+      failures.push(
+        `${what}: error budget exhausted (${pct(slo.budgetRemaining ?? 0)} left` +
+          `${slo.coverage !== undefined && slo.coverage < 1 ? `, data covers ${pct(slo.coverage)} of the period` : ''})`,
+      );
     else if (slo.status === 'fast burn' || slo.status === 'burning') warnings.push(`${what}: ${slo.status}`);
   }
   for (const row of report.saturation) {

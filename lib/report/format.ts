@@ -141,6 +141,7 @@ function sloRow(slo: SloRow): string[] {
     slo.slo,
     ratio(slo.objective),
     slo.budgetRemaining === undefined ? dash : ratio(slo.budgetRemaining),
+    slo.coverage === undefined ? dash : ratio(slo.coverage),
     ...['5m', '1h', '6h', '1d', '3d'].map((window) => burn(slo.burn[window])),
     slo.status,
   ];
@@ -203,9 +204,11 @@ function sections(report: HealthReport): Section[] {
     },
     { title: `Top offenders (last ${report.window})`, lines: offenders, empty: 'no server-owned errors in the window' },
     {
-      title: 'SLOs: error budget left over the period, burn rate per window (1x spends the budget exactly)',
-      header: ['service', 'slo', 'objective', 'budget left', 'burn 5m', '1h', '6h', '1d', '3d', 'status'],
-      textColumns: [0, 1, 9],
+      title:
+        'SLOs: error budget left over the period, the share of the period the data covers, burn rate per window ' +
+        '(1x spends the budget exactly)',
+      header: ['service', 'slo', 'objective', 'budget left', 'covered', 'burn 5m', '1h', '6h', '1d', '3d', 'status'],
+      textColumns: [0, 1, 10],
       rows: report.slos.map(sloRow),
       empty: 'no SLO data',
     },
