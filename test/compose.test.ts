@@ -69,9 +69,14 @@ describe('the compose stack', () => {
       expect(existsSync(resolve(COMPOSE_DIR, secret.file))).toBe(true);
   });
 
-  it('publishes distinct host ports', () => {
-    const hostPorts = services.flatMap(([, service]) => (service.ports ?? []).map((port) => port.split(':')[0]));
+  it('publishes distinct host ports, on the loopback interface only, and no fixed admin token', () => {
+    const published = services.flatMap(([, service]) => service.ports ?? []);
+    for (const port of published) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    const hostPorts = published.map((port) => port.split(':')[1]);
     expect(new Set(hostPorts).size).toBe(hostPorts.length);
+    const text = readFileSync(join(COMPOSE_DIR, 'docker-compose.yaml'), 'utf8');
+    expect(text).toContain('ADMIN_TOKEN: ${MCP_ADMIN_TOKEN:-}');
+    expect(text).not.toMatch(/ADMIN_TOKEN: [a-z]/i);
   });
 
   it('gives every long-running service a health check, a restart policy and resource limits', () => {

@@ -18,6 +18,12 @@ export const GRAFANA_PASSWORD_FILE = 'compose/grafana/admin-password.txt';
 
 export const DATASOURCE_UIDS = { prometheus: 'prometheus', tempo: 'tempo', loki: 'loki' } as const;
 
+/**
+ * A port published on the host's loopback only: the stack's UIs and APIs (Grafana, Prometheus, the MCP server's
+ * /metrics …) are not for the whole network unless someone decides so.
+ */
+const published = (host: number, container: number) => `127.0.0.1:${host}:${container}`;
+
 /** Host ports the stack publishes (all distinct, checked by a test). */
 export const PORTS = {
   mcp: 3000,
@@ -73,10 +79,11 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
             PORT: String(PORTS.mcp),
             OTEL_SERVICE_NAME: model.service,
             OTEL_EXPORTER_OTLP_ENDPOINT: `http://collector:${PORTS.otlpHttp}`,
-            // Off loopback the fault-injection endpoint needs its own token: change it with the Grafana password.
-            ADMIN_TOKEN: 'change-me-admin-token',
+            // The fault-injection endpoint is off unless MCP_ADMIN_TOKEN is set where compose runs: a fixed token in a
+            // committed file would be anyone's.
+            ADMIN_TOKEN: '${MCP_ADMIN_TOKEN:-}',
           },
-          ports: [`${PORTS.mcp}:${PORTS.mcp}`],
+          ports: [published(PORTS.mcp, PORTS.mcp)],
           healthcheck: healthcheck([
             'CMD',
             'node',
@@ -92,9 +99,9 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
           command: ['--config=/etc/otelcol/config.yaml'],
           volumes: [`../${collector.configPath}:/etc/otelcol/config.yaml:ro`],
           ports: [
-            `${PORTS.otlpGrpc}:${PORTS.otlpGrpc}`,
-            `${PORTS.otlpHttp}:${PORTS.otlpHttp}`,
-            `${PORTS.collectorHealth}:${PORTS.collectorHealth}`,
+            published(PORTS.otlpGrpc, PORTS.otlpGrpc),
+            published(PORTS.otlpHttp, PORTS.otlpHttp),
+            published(PORTS.collectorHealth, PORTS.collectorHealth),
           ],
           // The contrib image is distroless (no shell, no HTTP client to call its health_check extension): the check
           // in the container is that the binary runs and accepts its configuration; Prometheus scrapes its metrics.
@@ -118,7 +125,7 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
             '../alerts/mcp-observatory.rules.yaml:/etc/prometheus/rules/mcp-observatory.rules.yaml:ro',
             'prometheus-data:/prometheus',
           ],
-          ports: [`${PORTS.prometheus}:9090`],
+          ports: [published(PORTS.prometheus, 9090)],
           healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:9090/-/ready']),
           restart: 'unless-stopped',
           deploy: limits('1.0', '1G'),
@@ -130,7 +137,7 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
             '../alerts/alertmanager.yaml:/etc/alertmanager/alertmanager.yaml:ro',
             'alertmanager-data:/alertmanager',
           ],
-          ports: [`${PORTS.alertmanager}:9093`],
+          ports: [published(PORTS.alertmanager, 9093)],
           healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:9093/-/ready']),
           restart: 'unless-stopped',
           deploy: limits('0.5', '256M'),
@@ -148,7 +155,7 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
             '../dashboards:/var/lib/grafana/dashboards/mcp-observatory:ro',
             'grafana-data:/var/lib/grafana',
           ],
-          ports: [`${PORTS.grafana}:3000`],
+          ports: [published(PORTS.grafana, 3000)],
           healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3000/api/health']),
           restart: 'unless-stopped',
           deploy: limits('0.5', '512M'),
@@ -158,7 +165,7 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
           image: IMAGES.tempo,
           command: ['-config.file=/etc/tempo/tempo.yaml'],
           volumes: ['./tempo/tempo.yaml:/etc/tempo/tempo.yaml:ro', 'tempo-data:/var/tempo'],
-          ports: [`${PORTS.tempo}:3200`],
+          ports: [published(PORTS.tempo, 3200)],
           healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3200/ready']),
           restart: 'unless-stopped',
           deploy: limits('1.0', '1G'),
@@ -167,7 +174,7 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
           image: IMAGES.loki,
           command: ['-config.file=/etc/loki/loki.yaml'],
           volumes: ['./loki/loki.yaml:/etc/loki/loki.yaml:ro', 'loki-data:/loki'],
-          ports: [`${PORTS.loki}:3100`],
+          ports: [published(PORTS.loki, 3100)],
           healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3100/ready']),
           restart: 'unless-stopped',
           deploy: limits('1.0', '1G'),
