@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { acceptedContent, inputRequired } from '@modelcontextprotocol/server';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
@@ -325,6 +326,61 @@ describe('SDK v2 McpServer.connect(NodeStreamableHTTPServerTransport), stateful'
       samples = await scrape(registry);
       expect(valueOf(samples, 'mcp_server_sessions_active', { network_transport: 'tcp' })).toBe(0);
       expect(valueOf(samples, 'mcp_server_session_duration_seconds_count', { network_transport: 'tcp' })).toBe(1);
+    } finally {
+      await fixture.close();
+    }
+  });
+});
+
+describe('SDK v2, 2026-07-28 multi-round requests', () => {
+  it('tells an input_required round from the final answer, and counts a missing client capability as its fault', async () => {
+    const registry = new Registry();
+    const fixture = await serveV2(() => {
+      const server = createV2TestServer();
+      server.registerTool('greet', { description: 'Asks who is there, then greets' }, async (ctx) => {
+        const who = acceptedContent(ctx.mcpReq.inputResponses, 'who') as { name?: string } | undefined;
+        if (who?.name) return { content: [{ type: 'text', text: `hello ${who.name}` }] };
+        return inputRequired({
+          inputRequests: {
+            who: inputRequired.elicit({
+              message: 'Who is there?',
+              requestedSchema: { type: 'object', properties: { name: { type: 'string' } } },
+            }),
+          },
+        });
+      });
+      instrument(server, { registry, processMetrics: false, logs: false });
+      return server;
+    });
+    try {
+      const asked = new Client(
+        { name: 'elicits', version: '1' },
+        { versionNegotiation: { mode: 'auto' }, capabilities: { elicitation: { form: {} } } },
+      );
+      asked.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Ada' } }));
+      await asked.connect(new StreamableHTTPClientTransport(new URL(fixture.url)));
+      expect((await asked.callTool({ name: 'greet', arguments: {} })).content).toEqual([
+        { type: 'text', text: 'hello Ada' },
+      ]);
+      await asked.close();
+      // A client that cannot answer elicitations: the server cannot ask it (-32021), the client's fault.
+      const mute = await connectV2(fixture.url, 'modern');
+      await expect(mute.callTool({ name: 'greet', arguments: {} })).rejects.toMatchObject({ code: -32021 });
+      await mute.close();
+
+      const samples = await scrape(registry);
+      const greet = (errorType: string) =>
+        valueOf(samples, DURATION, { mcp_method_name: 'tools/call', gen_ai_tool_name: 'greet', error_type: errorType });
+      expect(greet('')).toBe(2);
+      expect(greet('-32021')).toBe(1);
+      await telemetry.flush();
+      const rounds = spans.getFinishedSpans().filter((s) => s.name === 'tools/call greet');
+      expect(rounds.map((s) => s.attributes['mcp_observatory.result_type'] ?? 'final').sort()).toEqual([
+        'final',
+        'final',
+        'input_required',
+      ]);
+      expect(rounds.every((s) => s.status.code === SpanStatusCode.UNSET)).toBe(true);
     } finally {
       await fixture.close();
     }
