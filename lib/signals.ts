@@ -57,6 +57,16 @@ export class AppSignals {
     this.metrics.rateLimited.inc({ [LABEL.TENANT]: this.guard.label(tenant) });
   }
 
+  /**
+   * A message refused before it reached the MCP SDK (by a JSON body parser in front of it, say), which the
+   * instrumentation cannot see: counted with the transport errors, as `-32700` (not JSON) or `-32600` (not a
+   * JSON-RPC message), like the SDK's own refusals. Anything else is recorded as `other`.
+   */
+  refusedMessage(errorType: '-32700' | '-32600', transport: 'tcp' | 'pipe' = 'tcp'): void {
+    const type = errorType === '-32700' || errorType === '-32600' ? errorType : 'other';
+    this.metrics.transportErrors.cell(transport === 'pipe' ? 'pipe' : 'tcp', type).value++;
+  }
+
   /** Share (0 to 1) of `tenant`'s `quota` still available. */
   quotaRemaining(tenant: string, quota: string, ratio: number): void {
     if (!(ratio >= 0 && ratio <= 1)) throw new RangeError(`Invalid quota ratio: ${ratio} (expected 0 to 1)`);

@@ -4,7 +4,13 @@ import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { PingRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  GetPromptRequestSchema,
+  ListToolsRequestSchema,
+  PingRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Registry } from 'prom-client';
 import { instrument, newRegistry } from '../lib/index.js';
@@ -260,6 +266,42 @@ describe('nothing a resolver or a client sends becomes an unbounded or malformed
     ).toBeGreaterThan(0);
     await client.close();
   }, 60_000);
+});
+
+describe('a low-level Server: only the names it listed become labels', () => {
+  it('600 invented tool and prompt names never push out a listed tool, nor name a span', async () => {
+    const local = new Registry();
+    const server = new Server({ name: 'low-level', version: '1' }, { capabilities: { tools: {}, prompts: {} } });
+    instrument(server, { registry: local, processMetrics: false, logs: false });
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({
+      tools: [{ name: 'lookup', inputSchema: { type: 'object' as const } }],
+    }));
+    server.setRequestHandler(CallToolRequestSchema, async (request) => ({
+      content: [{ type: 'text' as const, text: request.params.name }],
+    }));
+    server.setRequestHandler(GetPromptRequestSchema, async () => ({ messages: [] }));
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'c', version: '1' });
+    await server.connect(serverSide);
+    await client.connect(clientSide);
+    for (let i = 0; i < 600; i++) {
+      await client.callTool({ name: `invented-${i}`, arguments: {} });
+      await client.getPrompt({ name: `invented-prompt-${i}` });
+    }
+    await client.listTools();
+    await client.callTool({ name: 'lookup', arguments: {} });
+    const samples = await scrape(local);
+    const tools = new Set(
+      samples
+        .filter(
+          (s) =>
+            s.name === 'mcp_server_operation_duration_seconds_count' && s.labels['mcp_method_name'] === 'tools/call',
+        )
+        .map((s) => s.labels['gen_ai_tool_name']),
+    );
+    expect([...tools].sort()).toEqual(['_OTHER', 'lookup']);
+    await client.close();
+  });
 });
 
 describe('shutting down never waits on a collector that is gone', () => {

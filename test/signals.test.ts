@@ -17,8 +17,14 @@ describe('dependency and security signals', () => {
     signals.rateLimited('globex');
     signals.rateLimited('initech');
     signals.quotaRemaining('acme', 'tool_calls', 0.25);
+    signals.refusedMessage('-32700');
+    signals.refusedMessage('-32600', 'pipe');
+    signals.refusedMessage('<script>' as never);
 
     const samples = await scrape(registry);
+    const refused = (transport: string, errorType: string) =>
+      valueOf(samples, 'mcp_server_transport_errors_total', { network_transport: transport, error_type: errorType });
+    expect([refused('tcp', '-32700'), refused('pipe', '-32600'), refused('tcp', 'other')]).toEqual([1, 1, 1]);
     expect(valueOf(samples, 'mcp_server_cache_requests_total', { cache: 'search', result: 'hit' })).toBe(2);
     expect(valueOf(samples, 'mcp_server_cache_requests_total', { cache: 'search', result: 'miss' })).toBe(1);
     expect(valueOf(samples, 'mcp_server_circuit_breaker_state', { dependency: 'compliance-api', state: 'open' })).toBe(

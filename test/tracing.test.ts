@@ -117,6 +117,16 @@ describe('server spans', () => {
     await client.close();
   });
 
+  it('names spans of invented prompt names _OTHER, so clients cannot mint span names', async () => {
+    const { server } = setup();
+    const client = await connect(server);
+    for (let i = 0; i < 20; i++) await expect(client.getPrompt({ name: `invented-${i}` })).rejects.toThrow();
+    await client.getPrompt({ name: 'summarize', arguments: { topic: 'risk' } });
+    const names = new Set((await serverSpans()).filter((s) => s.name.startsWith('prompts/get')).map((s) => s.name));
+    expect([...names].sort()).toEqual(['prompts/get _OTHER', 'prompts/get summarize']);
+    await client.close();
+  });
+
   it('takes its parent from params._meta and keeps the surrounding span as a link', async () => {
     const { server } = setup();
     const client = await connect(server);
