@@ -8,7 +8,7 @@
 import { JSONRPC, OTHER, SPEC_REQUEST_METHODS } from './contract.js';
 import { recorderFor } from './recorders.js';
 import type { ServerView } from './recorder.js';
-import { reachedServer, v2 } from './sdk/v2.js';
+import { reachedServer, refusedByServerTransport, v2 } from './sdk/v2.js';
 import type { Dispatch } from './sdk/index.js';
 import type { AuthInfo, InstrumentOptions } from './types.js';
 
@@ -69,7 +69,7 @@ export function instrumentHandler<T extends McpFetchHandler>(handler: T, options
   Object.defineProperty(handler, WRAPPED, { value: true });
 
   async function record(request: Request, authInfo: AuthInfo | undefined, response: Response, startedAt: number) {
-    let body: { id?: unknown; error?: { code?: unknown } } | undefined;
+    let body: { id?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
     if (response.headers.get('content-type')?.includes('json')) {
       body = (await response
         .clone()
@@ -77,6 +77,7 @@ export function instrumentHandler<T extends McpFetchHandler>(handler: T, options
         .catch(() => undefined)) as typeof body;
     }
     const code = typeof body?.error?.code === 'number' ? body.error.code : undefined;
+    if (refusedByServerTransport(code, String(body?.error?.message ?? ''))) return;
     if (isTransportRefusal(response.status, code)) {
       const errorType = code === undefined || code === -32000 ? `http_${response.status}` : String(code);
       recorder.metrics.transportErrors.cell('tcp', errorType).value++;

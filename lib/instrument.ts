@@ -171,7 +171,8 @@ export function instrument(
     },
     _onerror(this: Dispatch, error: Error) {
       try {
-        recorder.transportError(sdk.transportErrorType(error), transport());
+        const kind = transport();
+        recorder.transportError(sdk.transportErrorType(error, kind), kind);
       } catch {
         recorder.dropped('metric', 'record_failed');
       }

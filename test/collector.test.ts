@@ -90,10 +90,10 @@ describe.skipIf(skip)('otelcol-mcp validates every config the generator writes',
 
   it('rejects what the collector could not run, so a passing validate means something', async () => {
     const file = join(dir, 'bad-pattern.yaml');
-    await writeFile(
-      file,
-      collectorConfigYaml(resolveConfig({ collector: { redaction: { blockedValues: ['key-('] } } })),
-    );
+    // The configuration check refuses such a pattern first (config-variants.test.ts); past it, the collector must too.
+    const config = resolveConfig({});
+    config.collector.redaction.blockedValues = ['key-('];
+    await writeFile(file, collectorConfigYaml(config));
     const result = validateCollectorConfig(file);
     expect(result.ok).toBe(false);
     expect(result.output).toContain('missing closing )');

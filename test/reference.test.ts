@@ -44,7 +44,11 @@ describe('reference server, stateful Streamable HTTP', () => {
     expect(resources).toHaveLength(8);
     const doc = await client.readResource({ uri: 'governance://documents/ai-incident-response' });
     expect((doc.contents[0] as { text: string }).text).toMatch(/AI Incident Response Procedure/);
-    await expect(client.readResource({ uri: 'governance://documents/nope' })).rejects.toMatchObject({ code: -32002 });
+    // Resource not found is -32602 with data { uri }: SDK v2 never sends -32002 (v1 did), on any protocol revision.
+    await expect(client.readResource({ uri: 'governance://documents/nope' })).rejects.toMatchObject({
+      code: -32602,
+      data: { uri: 'governance://documents/nope' },
+    });
     const prompt = await client.getPrompt({
       name: 'review-document',
       arguments: { id: 'bias-testing', framework: 'iso-42001' },

@@ -97,8 +97,11 @@ export interface SdkAdapter {
   errorTypeOfResult(result: unknown, context: unknown, mcpServer: boolean): string;
   /** The JSON-RPC code the SDK writes on the wire for an error a handler threw. */
   wireErrorCode(error: unknown): number;
-  /** `error_type` of an error the transport reported outside any handler (`-32700`, `-32600`, or `other`). */
-  transportErrorType(error: unknown): string;
+  /**
+   * `error_type` of an error the transport (of `transport` kind) reported outside any handler: the code it answered
+   * with where it answers (`-32700`, `-32600`), else what the error means, or `other`.
+   */
+  transportErrorType(error: unknown, transport: string): string;
   /** Whether the result is an intermediate round (2026-07-28 `input_required`), not the request's final answer. */
   isIntermediate(result: unknown): boolean;
 

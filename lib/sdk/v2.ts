@@ -81,12 +81,32 @@ function watchToolRuns(prototype: object): void {
   );
 }
 
+/**
+ * Whether a refusal of `createMcpHandler` was answered by the HTTP transport of a server it built for the request
+ * (the legacy leg builds one before parsing the body): that transport reports it to its server, whose instrumentation
+ * counts it as a transport error, so the handler's must not count it again.
+ */
+export function refusedByServerTransport(code: number | undefined, message: string): boolean {
+  return (
+    (code === JSONRPC.PARSE_ERROR && message.startsWith('Parse error: Invalid JSON')) ||
+    (code === JSONRPC.INVALID_REQUEST && message.startsWith('Invalid Request:'))
+  );
+}
+
 /** HTTP requests (web `Request`s) that reached an instrumented server's dispatch; the rest a handler refused. */
 const reached = new WeakSet<object>();
 
 /** Whether `request` reached the dispatch of an instrumented server (see lib/handler.ts). */
 export function reachedServer(request: object): boolean {
   return reached.has(request);
+}
+
+function messageOf(error: unknown): string {
+  try {
+    return String((error as Error | undefined)?.message ?? '');
+  } catch {
+    return '';
+  }
 }
 
 function headersOf(context: Context | undefined): Headers | undefined {
@@ -224,7 +244,14 @@ export const v2: SdkAdapter = {
       : TOOL_ERROR;
   },
   wireErrorCode: (error) => encodeErrorCode(safeIntegerCode(error) ?? JSONRPC.INTERNAL_ERROR),
-  transportErrorType,
+  // The HTTP transport answers a body that is JSON but no JSON-RPC message with -32700, as the label must; over stdio
+  // there is no answer, and the JSON-RPC meaning (-32600) stands.
+  transportErrorType: (error, transport) =>
+    transport === 'tcp' &&
+    transportErrorType(error) === String(JSONRPC.INVALID_REQUEST) &&
+    !messageOf(error).startsWith('Invalid Request')
+      ? String(JSONRPC.PARSE_ERROR)
+      : transportErrorType(error),
   isIntermediate: (result) => (result as { resultType?: unknown } | undefined)?.resultType === 'input_required',
 
   outgoingRequest: { method: '_requestWithSchemaViaCodec', requestArgument: 1 },
