@@ -8,6 +8,7 @@ import {
   SLOTH_LABEL,
   burnFactor,
   humanDuration,
+  leFloat,
   seconds,
 } from './conventions.js';
 import type { BurnRateTier } from './conventions.js';
@@ -33,7 +34,15 @@ function untrackedTool(model: Model): string {
 }
 
 /** Requests of one tool with SLI error ratio `ratio`, `perMinute` a minute, for `steps` one-minute steps. */
-function toolRequests(model: Model, slo: Slo, tool: string, ratio: number, perMinute: number, steps: number) {
+function toolRequests(
+  model: Model,
+  slo: Slo,
+  tool: string,
+  ratio: number,
+  perMinute: number,
+  steps: number,
+  spelling: LeSpelling,
+) {
   const labels = {
     job: model.job,
     instance: 'mcp-1:9464',
@@ -55,13 +64,16 @@ function toolRequests(model: Model, slo: Slo, tool: string, ratio: number, perMi
     ...[...thresholds].map((le) =>
       counter(
         `${METRICS.serverOperationDuration.name}_bucket`,
-        { ...labels, [LABEL.ERROR_TYPE]: '', le: String(le) },
+        { ...labels, [LABEL.ERROR_TYPE]: '', le: spelling === 'float' ? leFloat(le!) : String(le) },
         le === slo.thresholdSeconds ? round(perMinute - bad) : perMinute,
         steps,
       ),
     ),
   ];
 }
+
+/** How a bucket boundary is written: `1` (Prometheus text format) or `1.0` (OpenMetrics, Prometheus 3). */
+type LeSpelling = 'text' | 'float';
 
 /**
  * Raw series whose SLI error ratio for `slo` is `ratio`. A per-tool SLO's case adds healthy traffic of another tool,
@@ -73,11 +85,12 @@ function sliInputs(
   ratio: number,
   steps: number,
   perMinute = REQUESTS_PER_MINUTE,
+  spelling: LeSpelling = 'text',
 ): InputSeries[] {
-  if (slo.tool === undefined) return toolRequests(model, slo, untrackedTool(model), ratio, perMinute, steps);
+  if (slo.tool === undefined) return toolRequests(model, slo, untrackedTool(model), ratio, perMinute, steps, spelling);
   return [
-    ...toolRequests(model, slo, slo.tool, ratio, perMinute, steps),
-    ...toolRequests(model, slo, untrackedTool(model), 0, perMinute * 10000, steps),
+    ...toolRequests(model, slo, slo.tool, ratio, perMinute, steps, spelling),
+    ...toolRequests(model, slo, untrackedTool(model), 0, perMinute * 10000, steps, spelling),
   ];
 }
 
@@ -110,10 +123,12 @@ function burnSpec(model: Model, slo: Slo, tier: BurnRateTier, index: number): Al
   const evalMinutes = Math.ceil(seconds(tier.for) / 60) + 10;
   const steps = evalMinutes + 5;
   const ratio = firingRatio(thresholds, index);
+  // The firing case writes bucket boundaries as OpenMetrics and Prometheus 3 do (`1.0`), the quiet one as the text
+  // format does (`1`): the SLI must read both.
   const firing: AlertCase = {
     name: `${slo.name}: error ratio ${ratio} burns the budget faster than ${factor}x`,
     interval: '1m',
-    inputs: sliInputs(model, slo, ratio, steps),
+    inputs: sliInputs(model, slo, ratio, steps, REQUESTS_PER_MINUTE, 'float'),
     evalTime: `${evalMinutes}m`,
     expect: [{ labels: expected, value: `${formatG(round(ratio) * 100)}%` }],
   };

@@ -64,6 +64,22 @@ export const BURN_RATE_TIERS: readonly BurnRateTier[] = [
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 
 /** Seconds of a Prometheus duration (`1h30m`, `5m`, `30d`). */
+/**
+ * The `le` label of a bucket boundary in either spelling: Prometheus's text format writes `1`, OpenMetrics exporters
+ * (the collector's) and Prometheus 3, which normalises every `le`, write `1.0`. A rule that selects `le="1"` finds
+ * nothing there.
+ */
+export function leMatcher(seconds: number): string {
+  // A regex inside a PromQL string: the dot is escaped for the regex, the backslash for the string.
+  const text = String(seconds).replaceAll('.', '\\\\.');
+  return Number.isInteger(seconds) ? `le=~"${text}(\\\\.0)?"` : `le=~"${text}"`;
+}
+
+/** `le` as OpenMetrics and Prometheus 3 write it (`1.0`, `0.5`). */
+export function leFloat(seconds: number): string {
+  return Number.isInteger(seconds) ? `${seconds}.0` : String(seconds);
+}
+
 /** A tool name as it appears in SLO, record and file names: lower case, runs of other characters as one dash. */
 export function toolSlug(tool: string): string {
   return tool.toLowerCase().replace(/[^a-z0-9]+/g, '-');

@@ -1,5 +1,5 @@
 import { LABEL, METRICS } from '../contract.js';
-import { LEVELS, QUANTILES, RECORD, SLI_WINDOWS, SLOTH_LABEL, ALERT_LABEL, seconds } from './conventions.js';
+import { LEVELS, QUANTILES, RECORD, SLI_WINDOWS, SLOTH_LABEL, ALERT_LABEL, leMatcher, seconds } from './conventions.js';
 import type { Model, Slo } from './model.js';
 import { BUCKETS, REQUESTS, SERVER_FAULT } from './model.js';
 
@@ -106,7 +106,7 @@ export function sliErrorExpr(model: Model, slo: Slo, window: string): string {
   if (slo.kind === 'availability') {
     return errorRatio(`sum(rate(${REQUESTS}{${scope}, ${SERVER_FAULT}}[${window}]))`, requests);
   }
-  const fast = `sum(rate(${BUCKETS}{${scope}, le="${slo.thresholdSeconds}"}[${window}]))`;
+  const fast = `sum(rate(${BUCKETS}{${scope}, ${leMatcher(slo.thresholdSeconds!)}}[${window}]))`;
   return `1 - (${fast} / ${requests})`;
 }
 
