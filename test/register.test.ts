@@ -395,6 +395,10 @@ describe('node --import mcp-observatory/register (built package)', () => {
       },
       { timeout: 10_000, interval: 50 },
     );
+    // Batches wait for the resource's asynchronous attributes: host.id is exported, and OpenTelemetry has nothing to
+    // complain about.
+    expect(received.find((each) => each.path === '/v1/traces')!.body).toContain('host.id');
+    expect(stderr()).not.toContain('Accessing resource attributes before async attributes settled');
     await client.close();
   });
 
