@@ -5,19 +5,24 @@ import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { Health, instrument, metricsHandler, signals, startTelemetry } from '../../dist/lib/index.js';
+import express from 'express';
+import { NodeStreamableHTTPServerTransport, localhostHostValidation, toNodeHandler } from '@modelcontextprotocol/node';
+import { McpServer, createMcpHandler, isInitializeRequest } from '@modelcontextprotocol/server';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import {
+  Health,
+  instrument,
+  instrumentHandler,
+  metricsHandler,
+  signals,
+  startTelemetry,
+} from '../../dist/lib/index.js';
 import { adminRouter } from './admin.mjs';
 import { CircuitBreaker } from './breaker.mjs';
 import { TtlCache } from './cache.mjs';
 import { Faults, FaultError, faultFromEnv } from './faults.mjs';
 import { ComplianceRegistry } from './registry.mjs';
-import { SettingsError, USAGE, readSettings } from './settings.mjs';
+import { SettingsError, USAGE, isLoopback, readSettings } from './settings.mjs';
 import { DEMO_TENANTS, DemoTokenVerifier, TenantLimits, authenticate } from './tenants.mjs';
 import { TOOL_NAMES, registerCapabilities } from './tools.mjs';
 
@@ -62,8 +67,8 @@ const breaker = new CircuitBreaker(registry.name, {
 // also lets the half-open probe through when no traffic would.
 health.register(registry.name, () => breaker.call(() => registry.ping()));
 
-const ctx = {
-  tenantOf: (extra) => extra?.authInfo?.extra?.tenantId ?? settings.stdioTenant,
+const service = {
+  tenantOf: (ctx) => ctx?.http?.authInfo?.extra?.tenantId ?? settings.stdioTenant,
   limits: new TenantLimits(DEMO_TENANTS, appSignals, settings.rateLimitScale),
   faults,
   breaker,
@@ -72,24 +77,25 @@ const ctx = {
   signals: appSignals,
 };
 
-// One validator for every server instance: otherwise the SDK builds one per stateless request, recompiling the tool
-// schemas each time, which costs about 40% of throughput.
-const jsonSchemaValidator = new AjvJsonSchemaValidator();
 const stdioTenant = () => settings.stdioTenant;
 // The audit trail ignores LOG_LEVEL (a trail with holes is none): it can have a file of its own.
 const auditDestination = settings.auditLog ? createWriteStream(settings.auditLog, { flags: 'a' }) : undefined;
 
+const instrumentOptions = {
+  serviceName: settings.serviceName,
+  // A handful of tenants and tools: the tenant x tool view is affordable, and it tells which tenant a tool fails for.
+  tenantToolMetrics: true,
+  logs: { level: settings.logLevel, ...(auditDestination && { auditDestination }) },
+  ...(settings.mode === 'stdio' && { resolveTenant: stdioTenant }),
+};
+
 /** One McpServer with the service's tools, instrumented: per session (stateful), per request (stateless) or stdio. */
 function buildServer() {
-  const server = new McpServer({ name: 'governance-docs', version: '1.0.0' }, { jsonSchemaValidator });
-  instrument(server, {
-    serviceName: settings.serviceName,
-    // A handful of tenants and tools: the tenant x tool view is affordable, and it tells which tenant a tool fails for.
-    tenantToolMetrics: true,
-    logs: { level: settings.logLevel, ...(auditDestination && { auditDestination }) },
-    ...(settings.mode === 'stdio' && { resolveTenant: stdioTenant }),
-  });
-  registerCapabilities(server, ctx);
+  // No JSON-schema validator shared by all instances as with SDK v1: v2 checks tool arguments with the zod schemas, and
+  // builds its own validator, used only for elicitation (not here), lazily.
+  const server = new McpServer({ name: 'governance-docs', version: '1.0.0' });
+  instrument(server, instrumentOptions);
+  registerCapabilities(server, service);
   return server;
 }
 
@@ -118,7 +124,7 @@ async function stateful(req, res) {
     return rpcError(res, 503, -32000, `Too many sessions (${settings.maxSessions}); retry later`);
   }
   const server = buildServer();
-  const transport = new StreamableHTTPServerTransport({
+  const transport = new NodeStreamableHTTPServerTransport({
     sessionIdGenerator: randomUUID,
     onsessioninitialized: (sessionId) => sessions.set(sessionId, { transport, server, tenant, seen: Date.now() }),
   });
@@ -129,19 +135,18 @@ async function stateful(req, res) {
   await transport.handleRequest(req, res, req.body);
 }
 
-async function stateless(req, res) {
-  if (req.method !== 'POST') return rpcError(res, 405, -32000, 'Method not allowed: this server is stateless');
-  const server = buildServer();
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res, req.body);
-}
+/**
+ * Stateless: the SDK's handler builds a server per request (buildServer), for 2026-07-28 and 2025-era clients alike; it
+ * answers GET and DELETE, the 2025 session operations, with 405. instrumentHandler counts what the handler refuses
+ * before any server exists; toNodeHandler hands `req.auth` to the server as its authInfo.
+ */
+const stateless =
+  settings.mode === 'stateless'
+    ? toNodeHandler(instrumentHandler(createMcpHandler(buildServer), instrumentOptions))
+    : undefined;
 
-// Requests being served right now (POST and DELETE; a GET stream lives as long as its session and is not work).
+// Requests being served right now: POST and DELETE. Streams open as long as the client wants (a GET stream, a 2026-07-28
+// subscriptions/listen POST) are not work: a drain would wait for them until its timeout.
 let inFlight = 0;
 // Set once the listener is closed: requests that still arrive on kept-alive connections are turned away.
 let closing = false;
@@ -151,15 +156,26 @@ function track(req, res, next) {
     res.set('Connection', 'close');
     return rpcError(res, 503, -32000, 'Server is shutting down');
   }
-  if (req.method !== 'GET') {
+  if (req.method !== 'GET' && req.body?.method !== 'subscriptions/listen') {
     inFlight++;
     res.once('close', () => inFlight--);
   }
   next();
 }
 
+/** As SDK v1's createMcpExpressApp: DNS rebinding protection (a Host check) when listening on loopback, JSON bodies. */
 function httpApp() {
-  const app = createMcpExpressApp({ host: settings.host });
+  const app = express();
+  if (isLoopback(settings.host)) {
+    const validHost = localhostHostValidation();
+    // Before the body parser: a request for a foreign Host is answered 403 by the guard, its body unread.
+    app.use((req, res, next) => validHost(req, res) && next());
+  } else if (settings.host === '0.0.0.0' || settings.host === '::') {
+    process.stderr.write(
+      `reference server: listening on ${settings.host}, the Host header unchecked (no DNS rebinding protection)\n`,
+    );
+  }
+  app.use(express.json());
   const metrics = metricsHandler({ bearerToken: settings.metricsToken });
   const healthRoutes = health.handler();
   app.get('/metrics', (req, res) => metrics(req, res));
@@ -168,7 +184,7 @@ function httpApp() {
   if (settings.mode !== 'stdio') {
     const handle = settings.mode === 'stateful' ? stateful : stateless;
     app.all('/mcp', track, authenticate(new DemoTokenVerifier(DEMO_TENANTS), appSignals), (req, res, next) => {
-      handle(req, res).catch(next);
+      handle(req, res, req.body).catch(next);
     });
   }
   app.use((error, _req, res, _next) => {

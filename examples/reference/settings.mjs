@@ -30,7 +30,8 @@ function number(name, text, fallback, { min = 0, max = Number.MAX_SAFE_INTEGER, 
   return value;
 }
 
-const isLoopback = (host) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
+/** Whether `host` is a loopback address: the admin endpoint's demo token and the Host check apply there. */
+export const isLoopback = (host) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
 
 /** Read the settings from `argv` (without node and the script) and `env`. */
 export function readSettings(argv, env) {

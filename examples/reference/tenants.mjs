@@ -1,8 +1,12 @@
-// Tenants of the service: who a bearer token belongs to, and how much each tenant may use. The token check plugs
-// into the SDK's bearer-auth middleware, which sets `req.auth`; mcp-observatory reads the tenant from
+// Tenants of the service: who a bearer token belongs to, and how much each tenant may use. The token check is the
+// SDK's `verifyBearerToken` in a small express middleware, which sets `req.auth`; mcp-observatory reads the tenant from
 // `req.auth.extra.tenantId`, never from anything the client claims.
-import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
-import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import {
+  OAuthError,
+  OAuthErrorCode,
+  bearerAuthChallengeResponse,
+  verifyBearerToken,
+} from '@modelcontextprotocol/server';
 
 /**
  * Demo tenants. The tokens are public on purpose (the load generator's default tenant set uses them, in this order);
@@ -33,7 +37,7 @@ export const DEMO_TENANTS = [
 /** Scope every MCP request needs. */
 export const SCOPE = 'documents:read';
 
-/** An OAuthTokenVerifier for the SDK's `requireBearerAuth`: known tokens become AuthInfo with the tenant. */
+/** An OAuthTokenVerifier for the SDK's `verifyBearerToken`: known tokens become AuthInfo with the tenant. */
 export class DemoTokenVerifier {
   constructor(tenants) {
     this.byToken = new Map(tenants.map((tenant) => [tenant.token, tenant]));
@@ -41,12 +45,12 @@ export class DemoTokenVerifier {
 
   async verifyAccessToken(token) {
     const tenant = this.byToken.get(token);
-    if (!tenant) throw new InvalidTokenError('Unknown access token');
+    if (!tenant) throw new OAuthError(OAuthErrorCode.InvalidToken, 'Unknown access token');
     return {
       token,
       clientId: `${tenant.id}-agent`,
       scopes: [SCOPE, 'compliance:check'],
-      // The SDK middleware refuses tokens without an expiry; demo tokens are always fresh.
+      // The SDK refuses tokens without an expiry; demo tokens are always fresh.
       expiresAt: Math.floor(Date.now() / 1000) + 3600,
       extra: { tenantId: tenant.id, plan: tenant.plan },
     };
@@ -54,18 +58,26 @@ export class DemoTokenVerifier {
 }
 
 /**
- * `requireBearerAuth` with every rejection counted as an auth failure: missing header, unknown token, missing scope.
- * The SDK middleware answers 401/403 itself; what it answered is read once the response is sent.
+ * Bearer auth for express: a verified token becomes `req.auth`; a missing header or unknown token is answered 401, a
+ * missing scope 403, with the SDK's challenge (status, WWW-Authenticate, OAuth error body). Every rejection is counted
+ * as an auth failure.
  */
 export function authenticate(verifier, signals) {
-  const bearer = requireBearerAuth({ verifier, requiredScopes: [SCOPE] });
-  return (req, res, next) => {
-    res.once('finish', () => {
-      if (req.auth) return;
-      if (res.statusCode === 401) signals.authFailure(req.headers.authorization ? 'invalid_token' : 'missing_token');
-      else if (res.statusCode === 403) signals.authFailure('insufficient_scope');
-    });
-    return bearer(req, res, next);
+  const options = { verifier, requiredScopes: [SCOPE] };
+  return async (req, res, next) => {
+    try {
+      req.auth = await verifyBearerToken(req.headers.authorization, options);
+    } catch (error) {
+      const challenge = bearerAuthChallengeResponse(error, options);
+      if (challenge.status === 401) signals.authFailure(req.headers.authorization ? 'invalid_token' : 'missing_token');
+      else if (challenge.status === 403) signals.authFailure('insufficient_scope');
+      res
+        .status(challenge.status)
+        .set(Object.fromEntries(challenge.headers))
+        .send(await challenge.text());
+      return;
+    }
+    next();
   };
 }
 

@@ -1,18 +1,19 @@
 // What the service offers over MCP: tools with different behaviour (a cached search, a document fetch, a slow
 // summarisation, a compliance check behind a circuit breaker), the documents as resources, and prompts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  ResourceTemplate,
+  completable,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { DOCUMENTS, DOCUMENT_IDS, documentById, searchDocuments, summarise } from './documents.mjs';
 import { FRAMEWORK_IDS } from './registry.mjs';
 
 /** The tools this server registers, for fault targeting and the admin endpoint's errors. */
 export const TOOL_NAMES = ['search', 'fetch', 'summarize', 'compliance_check'];
-
-/** MCP's "resource not found" code. */
-const RESOURCE_NOT_FOUND = -32002;
 
 const documentUri = (id) => `governance://documents/${id}`;
 const text = (value) => ({ content: [{ type: 'text', text: value }] });
@@ -27,48 +28,48 @@ function summariserLatencyMs() {
  * Wrap a tool handler with what every tool call goes through: the tenant's rate limit and quota, then the faults
  * injected for this tool and tenant. A rejected call is an MCP tool error result, as the client's model should see it.
  */
-function guarded(ctx, tool, handler) {
-  return async (args, extra) => {
-    const tenant = ctx.tenantOf(extra);
-    const admitted = ctx.limits.admit(tenant);
+function guarded(service, tool, handler) {
+  return async (args, ctx) => {
+    const tenant = service.tenantOf(ctx);
+    const admitted = service.limits.admit(tenant);
     if (!admitted.ok) return { ...text(admitted.message), isError: true };
-    const fault = ctx.faults.forCall(tool, tenant);
-    if (fault.crash) ctx.faults.crash(tool, tenant);
-    if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { signal: extra.signal });
+    const fault = service.faults.forCall(tool, tenant);
+    if (fault.crash) service.faults.crash(tool, tenant);
+    if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { signal: ctx.mcpReq.signal });
     // Thrown, not returned: the SDK turns it into an isError result, as it does for a real bug.
     if (fault.error > 0 && Math.random() < fault.error) throw new Error(`injected fault: ${tool} failed for ${tenant}`);
-    return handler(args, extra, tenant);
+    return handler(args, ctx, tenant);
   };
 }
 
 /**
  * Register the tools, resources and prompts on `server`.
- * @param {import('@modelcontextprotocol/sdk/server/mcp.js').McpServer} server
- * @param ctx shared state: `tenantOf(extra)`, `limits`, `faults`, `breaker`, `registry`, `cache`, `signals`
+ * @param {import('@modelcontextprotocol/server').McpServer} server
+ * @param service shared state: `tenantOf(ctx)`, `limits`, `faults`, `breaker`, `registry`, `cache`, `signals`
  */
-export function registerCapabilities(server, ctx) {
+export function registerCapabilities(server, service) {
   server.registerTool(
     'search',
     {
       title: 'Search governance documents',
       description: 'Full-text search over the governance documents. Results are cached per tenant for a minute.',
-      inputSchema: { query: z.string().min(1).max(200), limit: z.number().int().min(1).max(10).optional() },
-      outputSchema: {
+      inputSchema: z.object({ query: z.string().min(1).max(200), limit: z.number().int().min(1).max(10).optional() }),
+      outputSchema: z.object({
         results: z.array(z.object({ id: z.string(), title: z.string(), score: z.number(), snippet: z.string() })),
-      },
+      }),
       annotations: { readOnlyHint: true },
     },
-    guarded(ctx, 'search', async ({ query, limit = 5 }, extra, tenant) => {
+    guarded(service, 'search', async ({ query, limit = 5 }, ctx, tenant) => {
       const key = `${tenant}\u0000${query.toLowerCase()}\u0000${limit}`;
-      let results = ctx.cache.get(key);
+      let results = service.cache.get(key);
       if (results) {
-        ctx.signals.cacheHit('search');
+        service.signals.cacheHit('search');
       } else {
-        ctx.signals.cacheMiss('search');
+        service.signals.cacheMiss('search');
         // The index lookup a cache hit saves.
-        await sleep(30 + Math.random() * 90, undefined, { signal: extra.signal });
+        await sleep(30 + Math.random() * 90, undefined, { signal: ctx.mcpReq.signal });
         results = searchDocuments(query, limit);
-        ctx.cache.set(key, results);
+        service.cache.set(key, results);
       }
       const lines = results.map((r) => `${r.id}: ${r.title} (${r.snippet})`);
       return {
@@ -83,11 +84,11 @@ export function registerCapabilities(server, ctx) {
     {
       title: 'Fetch a document',
       description: 'The full text of one governance document.',
-      inputSchema: { id: z.enum(DOCUMENT_IDS) },
+      inputSchema: z.object({ id: z.enum(DOCUMENT_IDS) }),
       annotations: { readOnlyHint: true },
     },
-    guarded(ctx, 'fetch', async ({ id }, extra) => {
-      await sleep(2 + Math.random() * 8, undefined, { signal: extra.signal });
+    guarded(service, 'fetch', async ({ id }, ctx) => {
+      await sleep(2 + Math.random() * 8, undefined, { signal: ctx.mcpReq.signal });
       const doc = documentById(id);
       return {
         content: [
@@ -103,11 +104,11 @@ export function registerCapabilities(server, ctx) {
     {
       title: 'Summarise a document',
       description: 'A short summary of one document. Slow: it stands for a model call.',
-      inputSchema: { id: z.enum(DOCUMENT_IDS), maxWords: z.number().int().min(10).max(200).optional() },
+      inputSchema: z.object({ id: z.enum(DOCUMENT_IDS), maxWords: z.number().int().min(10).max(200).optional() }),
       annotations: { readOnlyHint: true },
     },
-    guarded(ctx, 'summarize', async ({ id, maxWords = 40 }, extra) => {
-      await sleep(summariserLatencyMs(), undefined, { signal: extra.signal });
+    guarded(service, 'summarize', async ({ id, maxWords = 40 }, ctx) => {
+      await sleep(summariserLatencyMs(), undefined, { signal: ctx.mcpReq.signal });
       return text(summarise(documentById(id), maxWords));
     }),
   );
@@ -118,13 +119,13 @@ export function registerCapabilities(server, ctx) {
       title: 'Check a document against a framework',
       description:
         'Which controls of a regulatory framework a document addresses, and the gaps. Asks the compliance registry.',
-      inputSchema: { id: z.enum(DOCUMENT_IDS), framework: z.enum(FRAMEWORK_IDS) },
-      outputSchema: { framework: z.string(), covered: z.array(z.string()), gaps: z.array(z.string()) },
+      inputSchema: z.object({ id: z.enum(DOCUMENT_IDS), framework: z.enum(FRAMEWORK_IDS) }),
+      outputSchema: z.object({ framework: z.string(), covered: z.array(z.string()), gaps: z.array(z.string()) }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    guarded(ctx, 'compliance_check', async ({ id, framework }) => {
+    guarded(service, 'compliance_check', async ({ id, framework }) => {
       // A failing registry or an open breaker throws: the caller gets a tool error that says which.
-      const controls = await ctx.breaker.call(() => ctx.registry.controls(framework));
+      const controls = await service.breaker.call(() => service.registry.controls(framework));
       const addressed = new Set(documentById(id).controls);
       const covered = controls.filter((control) => addressed.has(control));
       const gaps = controls.filter((control) => !addressed.has(control));
@@ -149,7 +150,8 @@ export function registerCapabilities(server, ctx) {
     { title: 'Governance document', description: 'A policy, standard or checklist', mimeType: 'text/plain' },
     async (uri, { id }) => {
       const doc = documentById(String(id));
-      if (!doc) throw new McpError(RESOURCE_NOT_FOUND, `Resource ${uri.href} not found`);
+      // -32602 with data { uri }: v2 never sends -32002 (clients still accept it from older servers).
+      if (!doc) throw new ResourceNotFoundError(uri.href, `Resource ${uri.href} not found`);
       return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: `# ${doc.title}\n\n${doc.body}` }] };
     },
   );
@@ -159,15 +161,18 @@ export function registerCapabilities(server, ctx) {
     {
       title: 'Review a document for compliance',
       description: 'Ask the model to review one document against a regulatory framework.',
-      argsSchema: {
+      argsSchema: z.object({
         id: completable(z.string(), (value) => DOCUMENT_IDS.filter((id) => id.startsWith(value))),
         framework: completable(z.string(), (value) => FRAMEWORK_IDS.filter((f) => f.startsWith(value))),
-      },
+      }),
     },
     ({ id, framework }) => {
       const doc = documentById(id);
       if (!doc)
-        throw new McpError(ErrorCode.InvalidParams, `Unknown document ${id}; documents: ${DOCUMENT_IDS.join(', ')}`);
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          `Unknown document ${id}; documents: ${DOCUMENT_IDS.join(', ')}`,
+        );
       return {
         messages: [
           {
@@ -191,7 +196,7 @@ export function registerCapabilities(server, ctx) {
     {
       title: 'Brief an AI incident',
       description: 'Draft the first incident update following the AI incident response procedure.',
-      argsSchema: { what: z.string().describe('what happened, in a sentence') },
+      argsSchema: z.object({ what: z.string().describe('what happened, in a sentence') }),
     },
     ({ what }) => ({
       messages: [
