@@ -78,7 +78,7 @@ Options:
                       latency=D, outage (its dependency), memory=MB/s, crash; tool= and tenant= narrow error,
                       latency and crash; without "for D" it lasts until the end of the run
   --admin-url URL     the admin endpoint for faults (default: /admin/faults on the server of URL)
-  --admin-token T     its token (default: $MCP_ADMIN_TOKEN, else demo-admin-token)
+  --admin-token T     its token, the server's ADMIN_TOKEN (default: $MCP_ADMIN_TOKEN)
   --timeout D         timeout of each request and session set-up (default 30s)
   --seed N            seed of the random choices, to repeat a run
   --json              print the summary as JSON

@@ -3,6 +3,7 @@
 // drill. It prints where to look and a live summary, and stops everything cleanly after --duration or on Ctrl-C.
 // A missing binary is named with how to install it, and the demo runs with the rest.
 //   npm run demo [-- --duration 5m] [-- --random-ports]
+import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -156,10 +157,13 @@ if (existsSync(collectorBin)) {
   console.log(`demo: the collector is not built (run 'npm run setup' to build otelcol-mcp); running without traces`);
 }
 
-// 3. The reference MCP server.
+// 3. The reference MCP server. Its fault-injection endpoint is off unless given a token: this run's own, which only the
+// demo's load generator knows.
+const adminToken = randomBytes(18).toString('base64url');
 start('mcp-server', process.execPath, ['examples/reference/server.mjs', '--port', String(ports.mcp)], {
   ...(otlp && { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_SERVICE_NAME: 'mcp-server' }),
   LOG_LEVEL: 'warn',
+  ADMIN_TOKEN: adminToken,
 });
 const mcp = `http://127.0.0.1:${ports.mcp}`;
 if (!(await waitUntil('the reference MCP server', () => ok(`${mcp}/health/live`)))) await stopAll(1);
@@ -200,6 +204,8 @@ const drillAt = Math.max(10, Math.round(duration / 3));
 start('load', process.execPath, [
   'dist/lib/bin.js',
   'load',
+  '--admin-token',
+  adminToken,
   `${mcp}/mcp`,
   '--duration',
   `${duration}s`,

@@ -12,7 +12,7 @@ import { formatLoadSummary } from '../lib/load/summary.js';
 import { valueOf } from './fixtures/metrics.js';
 import type { Sample } from './fixtures/metrics.js';
 import { waitFor } from './fixtures/prometheus.js';
-import { cli, startReference } from './fixtures/reference.js';
+import { ADMIN_TOKEN, cli, startReference } from './fixtures/reference.js';
 import type { Reference } from './fixtures/reference.js';
 
 // `mcp-observatory load`: its command line (every error names the bad value and the fix), and runs against the
@@ -98,7 +98,7 @@ describe('load command line', () => {
       requests: undefined,
       tenants: DEMO_TENANTS,
       tools: [],
-      adminToken: 'demo-admin-token',
+      adminToken: '',
     });
     expect(options.url.href).toBe('http://127.0.0.1:3000/mcp');
     expect(options.adminUrl.href).toBe('http://127.0.0.1:3000/admin/faults');
@@ -225,7 +225,8 @@ describe('load against the reference server', () => {
   });
   afterAll(() => server?.stop());
 
-  const load = (...args: string[]) => parseLoadArgs([server.url, '--seed', '7', ...args], {});
+  const load = (...args: string[]) =>
+    parseLoadArgs([server.url, '--seed', '7', ...args], { MCP_ADMIN_TOKEN: ADMIN_TOKEN });
 
   it('drives every demo tenant, skewed, and counts exactly what the server counted', async () => {
     const before = await server.metrics();

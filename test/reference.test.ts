@@ -351,4 +351,46 @@ describe('reference server lifecycle', () => {
       /exited with 2:[\s\S]*FAULT_ERROR_RATE=2 is not a probability from 0 to 1, e\.g\. 0\.2/,
     );
   });
+
+  it('safe defaults: no fault endpoint without a token, no token in the banner, no anonymous /metrics off loopback', async () => {
+    const closed = await startReference({ ADMIN_TOKEN: '' });
+    try {
+      expect(closed.stdout()).toMatch(/admin {4}off: set ADMIN_TOKEN to inject faults/);
+      const response = await fetch(`${closed.base}/admin/faults`, {
+        headers: { authorization: 'Bearer demo-admin-token' },
+      });
+      expect(response.status).toBe(404);
+    } finally {
+      await closed.stop();
+    }
+    const open = await startReference({ ADMIN_TOKEN: 'operator-chosen-token' });
+    try {
+      expect(open.stdout()).toMatch(/Authorization: Bearer \$ADMIN_TOKEN/);
+      expect(open.stdout()).not.toContain('operator-chosen-token');
+    } finally {
+      await open.stop();
+    }
+    await expect(startReference({ HOST: '0.0.0.0', ADMIN_TOKEN: '' })).rejects.toThrow(
+      /exited with 2:[\s\S]*anonymous \/metrics: set METRICS_TOKEN/,
+    );
+  });
+
+  it('counts a body its JSON parser refuses before the SDK sees it, as the SDK counts its own', async () => {
+    const server = await startReference();
+    try {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: 'Bearer demo-token-acme',
+        },
+        body: '{"jsonrpc":',
+      });
+      expect(response.status).toBe(400);
+      expect(valueOf(await server.metrics(), 'mcp_server_transport_errors_total', { error_type: '-32700' })).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -189,8 +189,10 @@ function httpApp() {
   }
   app.use((error, _req, res, _next) => {
     if (res.headersSent) return void res.end();
-    // Malformed JSON bodies arrive here from the body parser, with their status.
+    // Malformed JSON bodies arrive here from the body parser, with their status: refused before the SDK could see
+    // them, so counted here, as the SDK counts its own.
     const status = Number.isInteger(error?.status) ? error.status : 500;
+    if (status === 400) appSignals.refusedMessage('-32700');
     rpcError(res, status, status === 400 ? -32700 : -32603, status === 400 ? 'Parse error' : 'Internal error');
   });
   return app;
@@ -221,8 +223,8 @@ if (settings.port !== undefined) {
   lines.push(`  metrics  ${base}/metrics`, `  health   ${base}/health/live  ${base}/health/ready`);
   lines.push(
     settings.adminToken
-      ? `  admin    ${base}/admin/faults  (Authorization: Bearer ${settings.adminToken === 'demo-admin-token' ? settings.adminToken : '$ADMIN_TOKEN'})`
-      : '  admin    off: set ADMIN_TOKEN to inject faults on a non-loopback address',
+      ? `  admin    ${base}/admin/faults  (Authorization: Bearer $ADMIN_TOKEN)`
+      : '  admin    off: set ADMIN_TOKEN to inject faults',
   );
   if (settings.mode !== 'stdio') {
     lines.push(

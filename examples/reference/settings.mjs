@@ -9,7 +9,8 @@ export const USAGE = `Usage: node examples/reference/server.mjs [--mode stateful
   --port       HTTP port, 0 picks a free one (default 3000; stdio: no HTTP unless set)       env PORT
   --host       interface to listen on (default 127.0.0.1)                                    env HOST
 
-Environment: ADMIN_TOKEN (admin endpoint; default demo-admin-token on loopback), METRICS_TOKEN (protects /metrics),
+Environment: ADMIN_TOKEN (turns the fault-injection endpoint on; off without it), METRICS_TOKEN (protects /metrics;
+needed off loopback unless METRICS_PUBLIC=true says the network is private),
 LOG_LEVEL (request logs: debug|info|warn|error|silent), AUDIT_LOG (file for the audit lines; default stderr),
 RATE_LIMIT_SCALE (multiplies tenant rate limits), BREAKER_FAILURES, BREAKER_OPEN_MS, SHUTDOWN_DELAY_MS,
 DRAIN_TIMEOUT_MS, SESSION_IDLE_MS, MAX_SESSIONS, MCP_TENANT (the tenant of stdio), the faults FAULT_ERROR_RATE,
@@ -32,6 +33,19 @@ function number(name, text, fallback, { min = 0, max = Number.MAX_SAFE_INTEGER, 
 
 /** Whether `host` is a loopback address: the admin endpoint's demo token and the Host check apply there. */
 export const isLoopback = (host) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
+
+/**
+ * /metrics names tenants, quotas and versions: anonymous only where nobody else can reach it (loopback), or where the
+ * operator says the network is private (METRICS_PUBLIC=true, as the compose stack does).
+ */
+function metricsToken(host, env) {
+  if (env.METRICS_TOKEN) return env.METRICS_TOKEN;
+  if (isLoopback(host) || env.METRICS_PUBLIC === 'true') return undefined;
+  throw new SettingsError(
+    `listening on ${host} with an anonymous /metrics: set METRICS_TOKEN (scrapers send it as a bearer token), or ` +
+      'METRICS_PUBLIC=true if only a private network reaches the server',
+  );
+}
 
 /** Read the settings from `argv` (without node and the script) and `env`. */
 export function readSettings(argv, env) {
@@ -58,9 +72,9 @@ export function readSettings(argv, env) {
     mode,
     port,
     host,
-    // A well-known admin token is only acceptable when nobody else can reach the server.
-    adminToken: env.ADMIN_TOKEN || (isLoopback(host) ? 'demo-admin-token' : undefined),
-    metricsToken: env.METRICS_TOKEN || undefined,
+    // The fault-injection endpoint can crash the server: on only with a token of the operator's choosing.
+    adminToken: env.ADMIN_TOKEN || undefined,
+    metricsToken: metricsToken(host, env),
     logLevel,
     auditLog: env.AUDIT_LOG || undefined,
     rateLimitScale: number('RATE_LIMIT_SCALE', env.RATE_LIMIT_SCALE, 1, { min: 0.01, max: 10_000, integer: false }),

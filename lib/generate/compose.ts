@@ -76,6 +76,9 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
           image: `mcp-observatory/reference-server:local`,
           environment: {
             HOST: '0.0.0.0',
+            // /metrics is anonymous off loopback only when said so: here only the stack's network and the host's
+            // loopback reach it (Prometheus scrapes it without a token).
+            METRICS_PUBLIC: 'true',
             PORT: String(PORTS.mcp),
             OTEL_SERVICE_NAME: model.service,
             OTEL_EXPORTER_OTLP_ENDPOINT: `http://collector:${PORTS.otlpHttp}`,

@@ -67,9 +67,8 @@ export const DEMO_TENANTS: readonly TenantSpec[] = ['acme', 'globex', 'initech',
   token: `demo-token-${name}`,
 }));
 
-/** The reference server's endpoint and admin token, the defaults of `load`. */
+/** The reference server's endpoint, the default of `load`. */
 export const DEFAULT_URL = 'http://127.0.0.1:3000/mcp';
-export const DEFAULT_ADMIN_TOKEN = 'demo-admin-token';
 
 const DEFAULT_DURATION_MS = 30_000;
 const DEFAULT_RATE = 20;
@@ -298,7 +297,7 @@ export function parseLoadArgs(args: string[], env: Record<string, string | undef
     arguments: toolArguments,
     faults,
     adminUrl: url(values['admin-url'] ?? new URL('/admin/faults', target).href, '--admin-url'),
-    adminToken: values['admin-token'] ?? env['MCP_ADMIN_TOKEN'] ?? DEFAULT_ADMIN_TOKEN,
+    adminToken: values['admin-token'] ?? env['MCP_ADMIN_TOKEN'] ?? '',
     timeoutMs,
     seed,
     json: values.json === true,
