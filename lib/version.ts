@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The nearest package.json named `name` at or above `start`, or undefined. */
-function packageJsonAbove(start: string, name: string): { version?: string } | undefined {
+export function packageJsonAbove(start: string, name: string): { version?: string } | undefined {
   for (let dir = start; ; dir = dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
@@ -20,18 +19,3 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** This package's version (read from source or from dist, wherever the module runs from). */
 export const VERSION = packageJsonAbove(here, 'mcp-observatory')?.version ?? '0.0.0';
-
-let sdk: string | undefined;
-
-/** The version of the MCP SDK that this process resolves, for build info; read from disk once. */
-export function sdkVersion(): string {
-  if (sdk === undefined) {
-    try {
-      const entry = createRequire(import.meta.url).resolve('@modelcontextprotocol/sdk/server/index.js');
-      sdk = packageJsonAbove(dirname(entry), '@modelcontextprotocol/sdk')?.version ?? 'unknown';
-    } catch {
-      sdk = 'unknown';
-    }
-  }
-  return sdk;
-}

@@ -4,32 +4,18 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../lib/cli.js';
 import { resolveConfig } from '../lib/config/config.js';
 import { PATHS, USER_OWNED_FILES, generateBundle } from '../lib/generate/bundle.js';
 import { collectorConfigYaml } from '../lib/generate/collector.js';
 import { recoverInterruptedWrite, writeBundle, writerSteps } from '../lib/generate/writer.js';
 import { toolChecks } from '../lib/validate/tools.js';
 import { needs } from './fixtures/binaries.js';
+import { runInProcess } from './fixtures/cli.js';
 import { needsCollector, validateCollectorConfig } from './fixtures/collector.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Run the CLI in process and capture what it prints. */
-async function cli(args: string[]): Promise<{ code: number; output: string }> {
-  let output = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const capture = ((chunk: string) => ((output += chunk), true)) as typeof process.stdout.write;
-  process.stdout.write = capture;
-  process.stderr.write = capture;
-  try {
-    return { code: await main(args), output };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+const cli = runInProcess;
 
 /** Every file under `dir` with its content, as a map of relative paths. */
 function tree(dir: string): Map<string, string> {

@@ -2,14 +2,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './fixtures/ports.js';
 import { parseMetrics, valueOf } from './fixtures/metrics.js';
 import type { Sample } from './fixtures/metrics.js';
 import { connectV2 } from './fixtures/server-v2.js';
@@ -26,15 +25,6 @@ const DURATION = 'mcp_server_operation_duration_seconds_count';
 beforeAll(() => {
   if (!existsSync(REGISTER)) throw new Error(`${REGISTER} is missing: run \`npm run build\` before these tests`);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 async function metrics(port: number): Promise<Sample[]> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);

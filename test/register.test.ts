@@ -16,6 +16,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PROMETHEUS_HOST, DEFAULT_PROMETHEUS_PORT, optionsFromEnv } from '../lib/env.js';
 import { McpInstrumentation, inRange } from '../lib/instrumentation.js';
+import { freePort } from './fixtures/ports.js';
 import { parseMetrics, scrape, valueOf } from './fixtures/metrics.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -231,16 +232,6 @@ describe('McpInstrumentation', () => {
     }
   });
 });
-
-/** A port on 127.0.0.1 nobody listens on (closed again before use). */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 interface App {
   client: Client;

@@ -3,30 +3,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../lib/cli.js';
 import { PATHS } from '../lib/generate/bundle.js';
 import { needs } from './fixtures/binaries.js';
+import { runInProcess } from './fixtures/cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Run the CLI in process and capture what it prints. */
-async function cli(args: string[]): Promise<{ code: number; output: string }> {
-  let output = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const capture = ((chunk: string) => ((output += chunk), true)) as typeof process.stdout.write;
-  const log = console.log;
-  console.log = (...parts: unknown[]) => void (output += `${parts.join(' ')}\n`);
-  process.stdout.write = capture;
-  process.stderr.write = capture;
-  try {
-    return { code: await main(args), output };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    console.log = log;
-  }
-}
+const cli = runInProcess;
 
 describe.skipIf(needs('promtool', 'amtool', 'pint').skip)('mcp-observatory validate with the real tools', () => {
   let broken: string;

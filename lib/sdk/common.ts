@@ -1,8 +1,9 @@
 /** Small helpers the SDK adapters share. */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { JSONRPC } from '../contract.js';
+import { packageJsonAbove } from '../version.js';
+import type { Dispatch } from './adapter.js';
 
 /** `error.type` of a successful response. */
 export const OK = '';
@@ -43,19 +44,6 @@ export function transportErrorType(error: unknown): string {
   return 'other';
 }
 
-/** The nearest package.json named `name` at or above `start`. */
-function packageJsonAbove(start: string, name: string): { version?: string } | undefined {
-  for (let dir = start; ; dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === name) return pkg;
-    } catch {
-      // no package.json here: keep climbing
-    }
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
 /**
  * A function that tells the version of `name` this process resolves (through `entry`, a module the package exports:
  * SDK packages do not export their package.json), read from disk once.
@@ -72,6 +60,20 @@ export function packageVersion(name: string, entry: string): () => string {
     }
     return version;
   };
+}
+
+/** Servers and clients of every line share the `Protocol` class; only a server has these. */
+export function isServer(dispatch: object): boolean {
+  const candidate = dispatch as { _oninitialize?: unknown; getClientCapabilities?: unknown };
+  return typeof candidate._oninitialize === 'function' || typeof candidate.getClientCapabilities === 'function';
+}
+
+/** The low-level server of an McpServer (its `server`) or a Server itself, if it has the SDK's request dispatch. */
+export function dispatchOf(server: object): Dispatch | undefined {
+  const candidate = ((server as { server?: unknown }).server ?? server) as Partial<Dispatch>;
+  return candidate._requestHandlers instanceof Map && typeof candidate._onrequest === 'function'
+    ? (candidate as Dispatch)
+    : undefined;
 }
 
 const ORIGINAL = Symbol.for('mcp-observatory.original');

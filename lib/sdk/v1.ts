@@ -5,8 +5,17 @@
  */
 import { JSONRPC, TOOL_ERROR } from '../contract.js';
 import type { AuthInfo } from '../types.js';
-import type { Dispatch, HookedModule, McpRequest, SdkAdapter } from './adapter.js';
-import { OK, isErrorResult, packageVersion, safeIntegerCode, transportErrorType, wrapMethod } from './common.js';
+import type { HookedModule, McpRequest, SdkAdapter } from './adapter.js';
+import {
+  OK,
+  dispatchOf,
+  isErrorResult,
+  isServer,
+  packageVersion,
+  safeIntegerCode,
+  transportErrorType,
+  wrapMethod,
+} from './common.js';
 
 const PACKAGE = '@modelcontextprotocol/sdk';
 
@@ -61,16 +70,8 @@ export const v1: SdkAdapter = {
   version: packageVersion(PACKAGE, `${PACKAGE}/server/index.js`),
 
   owns: (dispatch) => typeof dispatch['_requestWithSchemaViaCodec'] !== 'function',
-  isServer(dispatch) {
-    const candidate = dispatch as { _oninitialize?: unknown; getClientCapabilities?: unknown };
-    return typeof candidate._oninitialize === 'function' || typeof candidate.getClientCapabilities === 'function';
-  },
-  dispatchOf(server) {
-    const candidate = ((server as { server?: unknown }).server ?? server) as Partial<Dispatch>;
-    return candidate._requestHandlers instanceof Map && typeof candidate._onrequest === 'function'
-      ? (candidate as Dispatch)
-      : undefined;
-  },
+  isServer,
+  dispatchOf,
   registeredTools: (server) => (server as { _registeredTools?: Record<string, unknown> })._registeredTools,
   registeredPrompts: (server) => (server as { _registeredPrompts?: Record<string, unknown> })._registeredPrompts,
 

@@ -14,8 +14,17 @@
  */
 import { JSONRPC, SPEC_REQUEST_METHODS, TOOL_ERROR } from '../contract.js';
 import type { AuthInfo } from '../types.js';
-import type { Dispatch, HookedModule, McpRequest, SdkAdapter } from './adapter.js';
-import { OK, isErrorResult, packageVersion, safeIntegerCode, transportErrorType, wrapMethod } from './common.js';
+import type { HookedModule, McpRequest, SdkAdapter } from './adapter.js';
+import {
+  OK,
+  dispatchOf,
+  isErrorResult,
+  isServer,
+  packageVersion,
+  safeIntegerCode,
+  transportErrorType,
+  wrapMethod,
+} from './common.js';
 
 const PACKAGE = '@modelcontextprotocol/server';
 const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
@@ -162,16 +171,8 @@ export const v2: SdkAdapter = {
   version: packageVersion(PACKAGE, PACKAGE),
 
   owns: (dispatch) => typeof dispatch['_requestWithSchemaViaCodec'] === 'function',
-  isServer(dispatch) {
-    const candidate = dispatch as { _oninitialize?: unknown; getClientCapabilities?: unknown };
-    return typeof candidate._oninitialize === 'function' || typeof candidate.getClientCapabilities === 'function';
-  },
-  dispatchOf(server) {
-    const candidate = ((server as { server?: unknown }).server ?? server) as Partial<Dispatch>;
-    return candidate._requestHandlers instanceof Map && typeof candidate._onrequest === 'function'
-      ? (candidate as Dispatch)
-      : undefined;
-  },
+  isServer,
+  dispatchOf,
   prepare(server) {
     // An McpServer: learn where its tools run, once per class.
     if ((server as { server?: unknown }).server !== undefined) watchToolRuns(Object.getPrototypeOf(server) as object);
