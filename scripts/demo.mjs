@@ -125,7 +125,7 @@ if (generated.status !== 0) {
 console.log(`demo: ${generated.stdout.trim()}`);
 
 const ports = {
-  mcp: await freePort(3000),
+  mcp: values['random-ports'] ? 0 : await freePort(3000),
   prometheus: await freePort(9090),
   alertmanager: await freePort(9093),
   otlpHttp: await freePort(4318),
@@ -160,11 +160,20 @@ if (existsSync(collectorBin)) {
 // 3. The reference MCP server. Its fault-injection endpoint is off unless given a token: this run's own, which only the
 // demo's load generator knows.
 const adminToken = randomBytes(18).toString('base64url');
-start('mcp-server', process.execPath, ['examples/reference/server.mjs', '--port', String(ports.mcp)], {
+// With --random-ports the server picks its own port and says which: a port found free and then handed over could be
+// taken by another process in between.
+const server = start('mcp-server', process.execPath, ['examples/reference/server.mjs', '--port', String(ports.mcp)], {
   ...(otlp && { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_SERVICE_NAME: 'mcp-server' }),
   LOG_LEVEL: 'warn',
   ADMIN_TOKEN: adminToken,
 });
+if (values['random-ports']) {
+  await waitUntil('the reference MCP server to name its port', async () => {
+    const bound = /MCP\s+http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(server.output());
+    if (bound) ports.mcp = Number(bound[1]);
+    return bound !== null;
+  });
+}
 const mcp = `http://127.0.0.1:${ports.mcp}`;
 if (!(await waitUntil('the reference MCP server', () => ok(`${mcp}/health/live`)))) await stopAll(1);
 
