@@ -117,16 +117,13 @@ export function instrument(
     return instrumented;
   };
 
+  // A handler is wrapped the first time a request for it arrives, whenever it was registered: a server built per
+  // request pays only for the method it serves, not for every handler it has (measured in bench/factory.mjs).
   const handlers = dispatch._requestHandlers;
-  for (const [method, handler] of handlers) Map.prototype.set.call(handlers, method, wrap(handler));
-  // Own property shadowing Map.prototype.set: handlers registered later are wrapped as they arrive.
-  Object.defineProperty(handlers, 'set', {
-    configurable: true,
-    writable: true,
-    value(method: string, handler: Handler) {
-      return Map.prototype.set.call(handlers, method, wrap(handler));
-    },
-  });
+  const wrapFor = (method: string) => {
+    const handler = handlers.get(method) as Wrapped | undefined;
+    if (handler && !handler[ORIGINAL]) handlers.set(method, wrap(handler));
+  };
 
   // What each patched method did before us: the SDK's, or another library's own patch on this instance.
   const outgoing = sdk.outgoingRequest;
@@ -151,6 +148,7 @@ export function instrument(
       };
       let code: number | undefined;
       try {
+        wrapFor(request.method);
         code = sdk.dispatch(this, request, extra, original);
         if (code !== undefined) recorder.rejected(request, extra, view, transport(), version(extra), code);
       } catch {
@@ -210,7 +208,6 @@ export function instrument(
         if (descriptor) Object.defineProperty(dispatch, key, descriptor);
         else delete (dispatch as Record<string, unknown>)[key];
       }
-      delete (handlers as unknown as Record<string, unknown>)['set'];
       for (const [method, handler] of handlers) {
         const original = (handler as Wrapped)[ORIGINAL];
         if (original) handlers.set(method, original);

@@ -174,25 +174,28 @@ describe('transparency', () => {
     const registry = new Registry();
     const server = createTestServer();
     const dispatch = server.server as unknown as { _requestHandlers: Map<string, unknown> };
+    const client = await connect(server);
     const ownBefore = Object.getOwnPropertyNames(dispatch).sort();
     const handlersBefore = new Map(dispatch._requestHandlers);
     const handle = instrument(server, { registry, processMetrics: false, logs: false });
+    await client.callTool({ name: 'echo', arguments: { text: 'observed' } });
+    // A handler is wrapped when its first request arrives.
     expect(dispatch._requestHandlers.get('tools/call')).not.toBe(handlersBefore.get('tools/call'));
+    expect(dispatch._requestHandlers.get('ping')).toBe(handlersBefore.get('ping'));
     handle.uninstrument();
     expect(Object.getOwnPropertyNames(dispatch).sort()).toEqual(ownBefore);
     expect(Object.getOwnPropertyNames(dispatch._requestHandlers)).toEqual([]);
     expect(new Map(dispatch._requestHandlers)).toEqual(handlersBefore);
     for (const [method, handler] of handlersBefore) expect(dispatch._requestHandlers.get(method)).toBe(handler);
     handle.uninstrument();
-    const client = await connect(server);
     const result = await client.callTool({ name: 'echo', arguments: { text: 'plain' } });
     expect(result.content).toEqual([{ type: 'text', text: 'plain' }]);
     const samples = await scrape(registry);
-    expect(valueOf(samples, `${DURATION}_count`)).toBe(0);
+    expect(valueOf(samples, `${DURATION}_count`)).toBe(1);
     // and instrumenting again works
     instrument(server, { registry, processMetrics: false, logs: false });
     await client.callTool({ name: 'echo', arguments: { text: 'again' } });
-    expect(valueOf(await scrape(registry), `${DURATION}_count`, { gen_ai_tool_name: 'echo' })).toBe(1);
+    expect(valueOf(await scrape(registry), `${DURATION}_count`, { gen_ai_tool_name: 'echo' })).toBe(2);
     await client.close();
   });
 
