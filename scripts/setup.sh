@@ -102,3 +102,6 @@ echo "setup: pint $(pint_version) ($CACHE/bin/pint)"
 # The OpenTelemetry Collector the tests run: built from its Go modules with the collector builder, cached by the hash
 # of collector/manifest.yaml.
 bash scripts/build-collector.sh
+
+# Prometheus 3 next to Debian's Prometheus 2, so the tests run against both majors: built from its Go module, cached.
+bash scripts/build-prometheus.sh

@@ -4,6 +4,8 @@ import { connectV2, createV2TestServer, serveV2Stateful } from './fixtures/serve
 
 describeDashboardsEndToEnd({
   name: 'v2',
+  // Prometheus 3 stores every `le` in float form (`1.0`): the latency SLO rules and panels must still find them.
+  prometheus: 'prometheus3',
   serve: (registry, tokens) =>
     serveV2Stateful(() => {
       const server = createV2TestServer();

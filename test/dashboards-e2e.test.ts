@@ -7,6 +7,7 @@ import { createTestServer } from './fixtures/server.js';
 
 describeDashboardsEndToEnd({
   name: 'v1',
+  prometheus: 'prometheus',
   serve: (registry, tokens) =>
     serveHttp(
       'stateful',
