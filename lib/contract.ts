@@ -249,7 +249,7 @@ export const PROCESS_METRICS = {
  * Method and tool names arrive from clients: labelling them as sent would let any client explode the series count.
  */
 export const OTHER = '_OTHER';
-/** Distinct tool label values kept for a low-level `Server`, whose tools the library cannot list. */
+/** Tool (and prompt) names a low-level `Server` listed that keep their labels; it names them, clients do not. */
 export const DEFAULT_MAX_TOOLS = 500;
 /** Client-to-server notifications of the MCP specification, counted by name even when the app handles none. */
 export const SPEC_NOTIFICATIONS: readonly string[] = [

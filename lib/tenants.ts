@@ -1,5 +1,5 @@
 import type { AnyRegistry } from './metrics.js';
-import { DEFAULT_MAX_TOOLS, LABEL, MAX_TENANT_LENGTH, OTHER, TENANT_NONE, TENANT_OVERFLOW } from './contract.js';
+import { MAX_TENANT_LENGTH, TENANT_NONE, TENANT_OVERFLOW } from './contract.js';
 import { LabelGuard } from './label-guard.js';
 import { metricsFor } from './metrics.js';
 import type { TenantSource } from './types.js';
@@ -59,7 +59,6 @@ export class TenantGuard {
 }
 
 const tenantGuards = new WeakMap<AnyRegistry, TenantGuard>();
-const toolGuards = new WeakMap<AnyRegistry, LabelGuard>();
 
 /**
  * The one tenant guard of a registry: every server instrumented into it and every helper share the same admitted
@@ -79,19 +78,6 @@ export function guardFor(registry: AnyRegistry, max: number): TenantGuard {
       ),
     );
     tenantGuards.set(registry, guard);
-  }
-  return guard;
-}
-
-/** The tool-name guard of a registry, for low-level servers whose registered tools the library cannot see. */
-export function toolGuardFor(registry: AnyRegistry): LabelGuard {
-  let guard = toolGuards.get(registry);
-  if (!guard) {
-    const metrics = metricsFor(registry, false);
-    guard = new LabelGuard('maxTools', DEFAULT_MAX_TOOLS, OTHER, () =>
-      metrics.telemetryDropped.inc({ [LABEL.SIGNAL]: 'metric', [LABEL.REASON]: 'tool_label_overflow' }),
-    );
-    toolGuards.set(registry, guard);
   }
   return guard;
 }
