@@ -100,6 +100,22 @@ describe.each(['modern', 'legacy'] as const)('SDK v2 createMcpHandler, %s era', 
     });
     expect(call.attributes['mcp.session.id']).toBeUndefined();
   });
+
+  it('takes the parent of the SERVER span from the trace context the client put in params._meta', async () => {
+    const client = await connectV2(fixture.url, era);
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parentId = '00f067aa0ba902b7';
+    await client.callTool({
+      name: 'echo',
+      arguments: { text: 'traced' },
+      _meta: { traceparent: `00-${traceId}-${parentId}-01` },
+    });
+    await client.close();
+    await telemetry.flush();
+    const span = spans.getFinishedSpans().find((s) => s.name === 'tools/call echo')!;
+    expect(span.spanContext().traceId).toBe(traceId);
+    expect(span.parentSpanContext?.spanId).toBe(parentId);
+  });
 });
 
 /** Raw requests a user's client could send to a createMcpHandler endpoint: both eras and every ladder refusal. */
