@@ -293,9 +293,16 @@ export const JSONRPC = {
 } as const;
 
 /**
+ * `error.type` of a tool call the server refused by policy (see `rejectByPolicy`): the caller exceeded its rate limit
+ * or quota, or is not allowed the tool. The server worked as designed: these never count against its SLOs.
+ */
+export const POLICY_REJECTIONS = ['rate_limited', 'quota_exceeded', 'forbidden'] as const;
+export type PolicyRejection = (typeof POLICY_REJECTIONS)[number];
+
+/**
  * `error.type` values that are the client's fault: malformed requests, unknown methods, bad parameters, unknown
  * resources, headers that contradict the body, a protocol version or a capability the client did not bring, an
- * elicitation the user still has to complete. SLOs count only the other, server-owned, errors.
+ * elicitation the user still has to complete, a call refused by policy. SLOs count only the other, server-owned, errors.
  */
 export const CLIENT_FAULT_ERROR_TYPES: readonly string[] = [
   JSONRPC.PARSE_ERROR,
@@ -307,6 +314,7 @@ export const CLIENT_FAULT_ERROR_TYPES: readonly string[] = [
   JSONRPC.MISSING_CLIENT_CAPABILITY,
   JSONRPC.UNSUPPORTED_PROTOCOL_VERSION,
   JSONRPC.URL_ELICITATION_REQUIRED,
+  ...POLICY_REJECTIONS,
 ].map(String);
 
 /**

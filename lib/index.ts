@@ -4,6 +4,8 @@
  */
 export { instrument } from './instrument.js';
 export { instrumentHandler } from './handler.js';
+export { rejectByPolicy } from './policy.js';
+export type { PolicyRejectionResult } from './policy.js';
 export type { McpFetchHandler } from './handler.js';
 export type {
   AuthInfo,

@@ -17,6 +17,7 @@ import type { McpMetrics } from './metrics.js';
 import type { CounterCell } from './series.js';
 import type { Dispatch, McpRequest, SdkAdapter } from './sdk/index.js';
 import { OK } from './sdk/common.js';
+import { policyRejectionOf } from './policy.js';
 import { redactString, redactedJson } from './redaction.js';
 import { guardFor, tenantFromAuth, validTenant, withTrustedHeader } from './tenants.js';
 import type { TenantGuard } from './tenants.js';
@@ -508,7 +509,10 @@ export class Operation {
     try {
       const { sdk, tools } = this.server;
       this.intermediate = sdk.isIntermediate(result);
-      this.recorder.finish(this, sdk.errorTypeOfResult(result, this.context, tools !== undefined), result);
+      const errorType = sdk.errorTypeOfResult(result, this.context, tools !== undefined);
+      // A tool error the handler declared a rejection by policy is that policy's, a client fault.
+      const policy = errorType === OK ? undefined : policyRejectionOf(sdk.signal(this.context));
+      this.recorder.finish(this, policy ?? errorType, result);
     } catch {
       this.recorder.dropped('metric', 'record_failed');
     }

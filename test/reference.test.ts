@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { isServerFault } from '../lib/contract.js';
 import { valueOf } from './fixtures/metrics.js';
 import { waitFor } from './fixtures/prometheus.js';
 import { SERVER, startReference } from './fixtures/reference.js';
@@ -130,7 +131,7 @@ describe('reference server, stateful Streamable HTTP', () => {
     await client.close();
   });
 
-  it('rate-limits a tenant by its plan with an MCP tool error, and reports it per tenant', async () => {
+  it('rate-limits a tenant by its plan with an MCP tool error, recorded as a policy rejection, not a server fault', async () => {
     const client = await server.connect('hooli');
     // The free plan allows a burst of 10 calls, then 5 a second: 30 calls at once cannot all pass.
     const results = await Promise.all(Array.from({ length: 30 }, () => call(client, 'fetch', { id: 'bias-testing' })));
@@ -143,9 +144,17 @@ describe('reference server, stateful Streamable HTTP', () => {
       valueOf(samples, 'mcp_server_tenant_tool_calls_total', {
         tenant_id: 'hooli',
         gen_ai_tool_name: 'fetch',
-        error_type: 'tool_error',
+        error_type: 'rate_limited',
       }),
     ).toBe(limited.length);
+    // A client fault: the availability SLO and the error-ratio alerts leave it out.
+    expect(isServerFault('rate_limited')).toBe(false);
+    expect(
+      valueOf(samples, 'mcp_server_operation_duration_seconds_count', {
+        gen_ai_tool_name: 'fetch',
+        error_type: 'tool_error',
+      }),
+    ).toBe(0);
     const quota = valueOf(samples, 'mcp_server_tenant_quota_remaining_ratio', {
       tenant_id: 'hooli',
       quota: 'daily_tool_calls',

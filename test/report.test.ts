@@ -303,7 +303,7 @@ describe('report queries', () => {
     ).toBe(true);
     expect(tool!.errors).toBe(
       'sum by (job, gen_ai_tool_name) (increase(mcp_server_operation_duration_seconds_count{job="docs", mcp_method_name="tools/call", ' +
-        'error_type!="", error_type!~"-32700|-32600|-32601|-32602|-32002|-32020|-32021|-32022|-32042"}[24h]))',
+        'error_type!="", error_type!~"-32700|-32600|-32601|-32602|-32002|-32020|-32021|-32022|-32042|rate_limited|quota_exceeded|forbidden"}[24h]))',
     );
   });
 });

@@ -5,11 +5,12 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import { Registry } from 'prom-client';
-import { instrument } from '../lib/index.js';
+import { instrument, isServerFault, rejectByPolicy } from '../lib/index.js';
 import type { InstrumentOptions } from '../lib/index.js';
 import { calls, createTestServer, registerEarly, registerLate } from './fixtures/server.js';
 import type { ExtraSeen } from './fixtures/server.js';
 import { scrape, valueOf } from './fixtures/metrics.js';
+import { connectV2, createV2TestServer, serveV2 } from './fixtures/server-v2.js';
 
 const DURATION = 'mcp_server_operation_duration_seconds';
 
@@ -77,6 +78,44 @@ describe('error semantics through the real SDK client', () => {
     expect(valueOf(samples, `${DURATION}_count`, { mcp_method_name: 'resources/read', error_type: '-32602' })).toBe(1);
     expect(valueOf(samples, `${DURATION}_count`, { mcp_method_name: '_OTHER', error_type: '-32601' })).toBe(1);
     await client.close();
+  });
+});
+
+describe('rejections by policy', () => {
+  it('rejectByPolicy answers a tool error and records the policy, a client fault, for both SDK lines', async () => {
+    const { registry, server } = setup();
+    server.registerTool('limited', { description: 'Over its plan' }, async (extra) =>
+      rejectByPolicy(extra, 'quota_exceeded', 'Daily quota exhausted; it resets at 00:00 UTC'),
+    );
+    const client = await connect(server);
+    expect(await client.callTool({ name: 'limited', arguments: {} })).toEqual({
+      content: [{ type: 'text', text: 'Daily quota exhausted; it resets at 00:00 UTC' }],
+      isError: true,
+    });
+    await client.close();
+    const v2 = createV2TestServer();
+    instrument(v2, { registry, processMetrics: false, logs: false });
+    v2.registerTool('throttled', { description: 'Over its rate' }, async (ctx) =>
+      rejectByPolicy(ctx, 'rate_limited', 'Rate limit exceeded; retry in 2 s'),
+    );
+    const fixture = await serveV2(() => v2);
+    try {
+      const v2Client = await connectV2(fixture.url, 'modern');
+      expect(await v2Client.callTool({ name: 'throttled', arguments: {} })).toMatchObject({ isError: true });
+      await v2Client.close();
+    } finally {
+      await fixture.close();
+    }
+    const samples = await scrape(registry);
+    expect(valueOf(samples, `${DURATION}_count`, { gen_ai_tool_name: 'limited', error_type: 'quota_exceeded' })).toBe(
+      1,
+    );
+    expect(valueOf(samples, `${DURATION}_count`, { gen_ai_tool_name: 'throttled', error_type: 'rate_limited' })).toBe(
+      1,
+    );
+    expect(valueOf(samples, `${DURATION}_count`, { error_type: 'tool_error' })).toBe(0);
+    expect(['quota_exceeded', 'rate_limited'].some(isServerFault)).toBe(false);
+    expect(() => rejectByPolicy({}, 'annoyed' as never, 'no')).toThrow(/Invalid policy rejection: annoyed/);
   });
 });
 

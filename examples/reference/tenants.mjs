@@ -124,7 +124,8 @@ export class TenantLimits {
   }
 
   /**
-   * Admit one tool call of `tenant`, or say why not: `{ ok: true }` or `{ ok: false, message }`.
+   * Admit one tool call of `tenant`, or say why not: `{ ok: true }` or `{ ok: false, reason, message }`, the reason
+   * one of mcp-observatory's policy rejections (`rate_limited`, `quota_exceeded`).
    * Tenants without a plan (stdio, unauthenticated local use) are not limited.
    */
   admit(tenant) {
@@ -136,6 +137,7 @@ export class TenantLimits {
       this.signals.rateLimited(tenant);
       return {
         ok: false,
+        reason: 'rate_limited',
         message:
           `Rate limit exceeded for tenant ${tenant} (${plan.plan} plan: ${bucket.rate} tool calls/s, ` +
           `burst ${bucket.burst}); retry after ${wait.toFixed(2)} s`,
@@ -150,6 +152,7 @@ export class TenantLimits {
       this.signals.quotaRemaining(tenant, 'daily_tool_calls', 0);
       return {
         ok: false,
+        reason: 'quota_exceeded',
         message: `Daily quota of ${plan.dailyToolCalls} tool calls exhausted for tenant ${tenant}; it resets at 00:00 UTC`,
       };
     }

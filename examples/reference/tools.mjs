@@ -9,6 +9,7 @@ import {
   completable,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { rejectByPolicy } from '../../dist/lib/index.js';
 import { DOCUMENTS, DOCUMENT_IDS, documentById, searchDocuments, summarise } from './documents.mjs';
 import { FRAMEWORK_IDS } from './registry.mjs';
 
@@ -26,13 +27,14 @@ function summariserLatencyMs() {
 
 /**
  * Wrap a tool handler with what every tool call goes through: the tenant's rate limit and quota, then the faults
- * injected for this tool and tenant. A rejected call is an MCP tool error result, as the client's model should see it.
+ * injected for this tool and tenant. A call refused by the tenant's limits is an MCP tool error result, as the client's
+ * model should see it, recorded as the policy's rejection (a client fault): a tenant over its plan pages nobody.
  */
 function guarded(service, tool, handler) {
   return async (args, ctx) => {
     const tenant = service.tenantOf(ctx);
     const admitted = service.limits.admit(tenant);
-    if (!admitted.ok) return { ...text(admitted.message), isError: true };
+    if (!admitted.ok) return rejectByPolicy(ctx, admitted.reason, admitted.message);
     const fault = service.faults.forCall(tool, tenant);
     if (fault.crash) service.faults.crash(tool, tenant);
     if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { signal: ctx.mcpReq.signal });

@@ -78,6 +78,8 @@ export interface SdkAdapter {
   sessionId(context: unknown): string | undefined;
   /** The app's auth middleware's verdict (`req.auth`). */
   authInfo(context: unknown): AuthInfo | undefined;
+  /** The request's abort signal: one per request, the key of what a handler says about its own request. */
+  signal(context: unknown): AbortSignal | undefined;
   /** One HTTP request header (lower-case name); undefined when absent or not HTTP. */
   header(context: unknown, name: string): string | undefined;
   /** Every HTTP request header, as a record (for the tenant resolver; built on demand). */

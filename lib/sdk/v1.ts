@@ -20,6 +20,7 @@ import {
 const PACKAGE = '@modelcontextprotocol/sdk';
 
 interface Extra {
+  signal?: AbortSignal;
   sessionId?: string;
   authInfo?: AuthInfo;
   requestInfo?: { headers?: Record<string, string | string[] | undefined> };
@@ -89,6 +90,7 @@ export const v1: SdkAdapter = {
   },
 
   sessionId: (extra) => (extra as Extra | undefined)?.sessionId,
+  signal: (extra) => (extra as Extra | undefined)?.signal,
   authInfo: (extra) => (extra as Extra | undefined)?.authInfo,
   header: (extra, name) => first((extra as Extra | undefined)?.requestInfo?.headers?.[name]),
   headers: (extra) => (extra as Extra | undefined)?.requestInfo?.headers,

@@ -194,6 +194,7 @@ export const v2: SdkAdapter = {
   },
 
   sessionId: (context) => (context as Context | undefined)?.sessionId,
+  signal: (context) => (context as Context | undefined)?.mcpReq?.signal,
   authInfo: (context) => (context as Context | undefined)?.http?.authInfo ?? (context as Context | undefined)?.authInfo,
   header: (context, name) => headersOf(context as Context | undefined)?.get(name) ?? undefined,
   headers(context) {
