@@ -23,6 +23,7 @@ const NODE_INDEPENDENT = [
   'test/backup.test.ts',
   'test/harness.test.ts',
   'test/readme.test.ts',
+  'test/alertmanager.test.ts',
 ];
 
 const runs = [{ label: `node ${process.versions.node}`, node: process.execPath, exclude: [] }];

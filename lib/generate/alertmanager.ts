@@ -3,9 +3,16 @@ import { ALERT_LABEL } from './conventions.js';
 import { BURN_ALERTS } from './burn-rate.js';
 
 /**
- * Alertmanager routing for the bundle's alerts: critical alerts page at once, warnings are grouped for a
- * notification channel, info goes to a ticket queue. A server that is down silences the rest of its instance's
- * alerts; a paging burn-rate alert silences the ticket for the same SLO.
+ * Labels that tell one deployment from another (Prometheus external labels): an alert of one cluster never silences,
+ * nor joins the page of, another's. Alerts without them compare as equal, so a single cluster loses nothing.
+ */
+const DEPLOYMENT_LABELS = ['cluster'];
+
+/**
+ * Alertmanager routing for the bundle's alerts: critical alerts page at once, one page per job and incident (a second
+ * symptom joins the open page within a minute); burn-rate tickets go to the ticket queue; other warnings are grouped
+ * for a notification channel; info goes to a ticket queue. A server that is down silences the rest of its instance's
+ * alerts; an absent job silences the rest of its job's; a paging burn-rate alert silences the ticket for the same SLO.
  */
 export function alertmanagerConfig(model: Model) {
   const am = model.config.alertmanager;
@@ -16,7 +23,7 @@ export function alertmanagerConfig(model: Model) {
   return {
     route: {
       receiver: 'ticket',
-      group_by: ['alertname', 'job', ALERT_LABEL.SLO],
+      group_by: [...DEPLOYMENT_LABELS, 'alertname', 'job', ALERT_LABEL.SLO],
       group_wait: am.groupWait,
       group_interval: am.groupInterval,
       repeat_interval: am.repeatInterval,
@@ -24,8 +31,16 @@ export function alertmanagerConfig(model: Model) {
         {
           receiver: 'page',
           matchers: [`${ALERT_LABEL.SEVERITY}="critical"`],
+          // An incident is one page: the ratio and burn alerts of one job's outage arrive together.
+          group_by: [...DEPLOYMENT_LABELS, 'job'],
           group_wait: '10s',
+          group_interval: '1m',
           repeat_interval: '1h',
+        },
+        {
+          receiver: 'ticket',
+          matchers: [`${ALERT_LABEL.TIER}=~"ticket-.*"`],
+          repeat_interval: '24h',
         },
         { receiver: 'notify', matchers: [`${ALERT_LABEL.SEVERITY}="warning"`] },
         { receiver: 'ticket', matchers: [`${ALERT_LABEL.SEVERITY}="info"`], repeat_interval: '24h' },
@@ -35,17 +50,17 @@ export function alertmanagerConfig(model: Model) {
       {
         source_matchers: ['alertname="McpServerDown"'],
         target_matchers: ['alertname!="McpServerDown"'],
-        equal: ['job', 'instance'],
+        equal: [...DEPLOYMENT_LABELS, 'job', 'instance'],
       },
       {
         source_matchers: ['alertname="McpServerAbsent"'],
         target_matchers: ['alertname!="McpServerAbsent"'],
-        equal: ['job'],
+        equal: [...DEPLOYMENT_LABELS, 'job'],
       },
       ...Object.values(BURN_ALERTS).map((alert) => ({
         source_matchers: [`alertname="${alert}"`, `${ALERT_LABEL.SEVERITY}="critical"`],
         target_matchers: [`alertname="${alert}"`, `${ALERT_LABEL.SEVERITY}="warning"`],
-        equal: [ALERT_LABEL.SERVICE, ALERT_LABEL.SLO],
+        equal: [...DEPLOYMENT_LABELS, ALERT_LABEL.SERVICE, ALERT_LABEL.SLO],
       })),
     ],
     receivers: [webhook('page', am.page.url), webhook('notify', am.notify.url), webhook('ticket', am.ticket.url)],
