@@ -159,7 +159,7 @@ if (existsSync(collectorBin)) {
 
 // 3. The reference MCP server. Its fault-injection endpoint is off unless given a token: this run's own, which only the
 // demo's load generator knows.
-const adminToken = randomBytes(18).toString('base64url');
+const adminToken = randomBytes(16).toString('hex');
 // With --random-ports the server picks its own port and says which: a port found free and then handed over could be
 // taken by another process in between.
 const server = start('mcp-server', process.execPath, ['examples/reference/server.mjs', '--port', String(ports.mcp)], {
@@ -210,20 +210,24 @@ if (prometheusBin) {
 
 // 5. Load, with a fault drill a third of the way in.
 const drillAt = Math.max(10, Math.round(duration / 3));
-start('load', process.execPath, [
-  'dist/lib/bin.js',
+start(
   'load',
-  '--admin-token',
-  adminToken,
-  `${mcp}/mcp`,
-  '--duration',
-  `${duration}s`,
-  '--rate',
-  '10',
-  '--quiet',
-  '--fault',
-  `at ${drillAt}s: error=0.3 tool=search tenant=acme for ${Math.max(10, Math.round(duration / 3))}s`,
-]);
+  process.execPath,
+  [
+    'dist/lib/bin.js',
+    'load',
+    `${mcp}/mcp`,
+    '--duration',
+    `${duration}s`,
+    '--rate',
+    '10',
+    '--quiet',
+    '--fault',
+    `at ${drillAt}s: error=0.3 tool=search tenant=acme for ${Math.max(10, Math.round(duration / 3))}s`,
+  ],
+  // In the environment, not on the command line where other users see it.
+  { MCP_ADMIN_TOKEN: adminToken },
+);
 
 console.log(`
 demo: running for ${values.duration} (Ctrl-C stops it)
