@@ -1,6 +1,4 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
@@ -17,7 +15,7 @@ import { instrument } from './instrument.js';
 import { SDK_ADAPTERS, adapterOf } from './sdk/index.js';
 import type { HookedModule } from './sdk/index.js';
 import type { InstrumentableServer, InstrumentOptions } from './types.js';
-import { VERSION } from './version.js';
+import { VERSION, packageJsonAbove } from './version.js';
 
 /** Configuration of {@link McpInstrumentation}. */
 export interface McpInstrumentationConfig extends InstrumentationConfig {
@@ -54,16 +52,6 @@ export function inRange(version: string | undefined, range: string): boolean {
 function outside(range: string): string {
   const [low, high] = range.split(/\s+/);
   return `<${low!.slice(2)} || >=${high!.slice(1)}`;
-}
-
-function packageVersion(directory: string): string | undefined {
-  try {
-    const version = (JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as { version?: unknown })
-      .version;
-    return typeof version === 'string' ? version : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** require-in-the-middle: the very copy that @opentelemetry/instrumentation hooks require() with. */
@@ -157,7 +145,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     exports: unknown,
     basedir: string | undefined,
   ): unknown {
-    const version = basedir === undefined ? undefined : packageVersion(basedir);
+    const version = basedir === undefined ? undefined : packageJsonAbove(basedir, definition.name)?.version;
     const range = file.supportedVersions[0]!;
     if (!inRange(version, range)) {
       this._diag.debug(`${definition.name} ${version ?? '(unknown version)'} is outside ${range}`);

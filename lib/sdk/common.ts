@@ -76,6 +76,22 @@ export function dispatchOf(server: object): Dispatch | undefined {
     : undefined;
 }
 
+/** An McpServer's registered tools (both lines keep them in a plain object); undefined for a low-level Server. */
+export const registeredTools = (server: object) =>
+  (server as { _registeredTools?: Record<string, unknown> })._registeredTools;
+export const registeredPrompts = (server: object) =>
+  (server as { _registeredPrompts?: Record<string, unknown> })._registeredPrompts;
+
+/** `network.transport` of a connection, from its transport's class: `pipeClasses` are stdio, the rest HTTP. */
+export function transportKindBy(pipeClasses: readonly string[]): (transport: object | undefined) => string {
+  return (transport) => {
+    const name = transport?.constructor.name;
+    if (name === undefined) return 'unknown';
+    if (pipeClasses.includes(name)) return 'pipe';
+    return name === 'InMemoryTransport' ? 'inproc' : 'tcp';
+  };
+}
+
 const ORIGINAL = Symbol.for('mcp-observatory.original');
 // Any method of any SDK class: `this` and arguments are whatever the SDK passes.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -12,8 +12,11 @@ import {
   isErrorResult,
   isServer,
   packageVersion,
+  registeredPrompts,
+  registeredTools,
   safeIntegerCode,
   transportErrorType,
+  transportKindBy,
   wrapMethod,
 } from './common.js';
 
@@ -73,21 +76,10 @@ export const v1: SdkAdapter = {
   owns: (dispatch) => typeof dispatch['_requestWithSchemaViaCodec'] !== 'function',
   isServer,
   dispatchOf,
-  registeredTools: (server) => (server as { _registeredTools?: Record<string, unknown> })._registeredTools,
-  registeredPrompts: (server) => (server as { _registeredPrompts?: Record<string, unknown> })._registeredPrompts,
+  registeredTools,
+  registeredPrompts,
 
-  transportKind(transport) {
-    switch (transport?.constructor.name) {
-      case undefined:
-        return 'unknown';
-      case 'StdioServerTransport':
-        return 'pipe';
-      case 'InMemoryTransport':
-        return 'inproc';
-      default:
-        return 'tcp';
-    }
-  },
+  transportKind: transportKindBy(['StdioServerTransport']),
 
   sessionId: (extra) => (extra as Extra | undefined)?.sessionId,
   signal: (extra) => (extra as Extra | undefined)?.signal,

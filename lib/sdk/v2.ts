@@ -21,8 +21,11 @@ import {
   isErrorResult,
   isServer,
   packageVersion,
+  registeredPrompts,
+  registeredTools,
   safeIntegerCode,
   transportErrorType,
+  transportKindBy,
   wrapMethod,
 } from './common.js';
 
@@ -176,22 +179,11 @@ export const v2: SdkAdapter = {
     // An McpServer: learn where its tools run, once per class.
     if ((server as { server?: unknown }).server !== undefined) watchToolRuns(Object.getPrototypeOf(server) as object);
   },
-  registeredTools: (server) => (server as { _registeredTools?: Record<string, unknown> })._registeredTools,
-  registeredPrompts: (server) => (server as { _registeredPrompts?: Record<string, unknown> })._registeredPrompts,
+  registeredTools,
+  registeredPrompts,
 
-  transportKind(transport) {
-    switch (transport?.constructor.name) {
-      case undefined:
-        return 'unknown';
-      case 'StdioServerTransport':
-      case 'StdioConnectionChannel': // serveStdio's connection
-        return 'pipe';
-      case 'InMemoryTransport':
-        return 'inproc';
-      default:
-        return 'tcp';
-    }
-  },
+  // serveStdio's connection is a StdioConnectionChannel.
+  transportKind: transportKindBy(['StdioServerTransport', 'StdioConnectionChannel']),
 
   sessionId: (context) => (context as Context | undefined)?.sessionId,
   signal: (context) => (context as Context | undefined)?.mcpReq?.signal,
