@@ -1,7 +1,8 @@
 /**
  * The mcp-observatory command line: `generate` writes the monitoring bundle from a configuration file, `validate`
  * checks a bundle with promtool, amtool, pint and the offline cross-checks, `load` drives an MCP server with tenants,
- * tools and faults, and `report` prints the daily health report from Prometheus.
+ * tools and faults, `report` prints the daily health report from Prometheus, and `wrap` and `proxy` run the sidecar
+ * in front of an MCP server in any language.
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import type * as LoadCommandModule from './load/command.js';
 import { REPORT_EXIT, reportCommand } from './report/command.js';
 import { ReportUnavailableError, ReportUsageError } from './report/errors.js';
 import { writeBundle } from './generate/writer.js';
+import { SidecarUsageError, proxyCommand, wrapCommand } from './sidecar/command.js';
 import { offlineChecks } from './validate/offline.js';
 import type { Problem } from './validate/offline.js';
 import { toolChecks } from './validate/tools.js';
@@ -30,6 +32,8 @@ Commands:
   validate   check a bundle with promtool, amtool, pint and offline cross-checks
   load       drive an MCP server over Streamable HTTP: sessions, tenants, a tool mix, faults; print a summary
   report     the daily health report from Prometheus: golden signals, SLO budgets, alerts, top offenders
+  wrap       run a stdio MCP server (any language) as a child and record what crosses: the sidecar for stdio
+  proxy      a reverse proxy in front of a Streamable HTTP MCP server (any language) that records what crosses
 
 Run 'mcp-observatory <command> --help' for a command's options.`,
   generate: `Usage: mcp-observatory generate [--config FILE] [--out DIR]
@@ -182,8 +186,11 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'load') return wantsHelp(rest) ? (void console.log(HELP['load']), 0) : await runLoad(rest);
     if (command === 'report')
       return wantsHelp(rest) ? (void console.log(HELP['report']), 0) : await reportCommand(rest);
+    if (command === 'wrap') return await wrapCommand(rest);
+    if (command === 'proxy') return await proxyCommand(rest);
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
+    if (error instanceof SidecarUsageError) return usage(command!, error.message);
     if (error instanceof LoadUsageError) return usage('load', error.message);
     if (error instanceof ReportUsageError) return usage('report', error.message);
     if (error instanceof ReportUnavailableError) {
@@ -198,7 +205,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`mcp-observatory load: ${error.message}\n`);
       return 1;
     }
-    if ((command === 'load' || command === 'report') && isParseArgsError(error)) {
+    if (
+      (command === 'load' || command === 'report' || command === 'wrap' || command === 'proxy') &&
+      isParseArgsError(error)
+    ) {
       return usage(command, (error as Error).message);
     }
     if (error instanceof ConfigError) {

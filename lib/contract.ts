@@ -343,6 +343,27 @@ export const SPEC_REQUEST_METHODS: readonly string[] = [
   'tasks/cancel',
 ];
 
+/**
+ * Requests of the MCP specification that a server sends and a client answers (both eras): the sidecar labels a
+ * server-initiated request with its method only if it is one of these.
+ */
+export const SPEC_CLIENT_REQUEST_METHODS: readonly string[] = [
+  'ping',
+  'sampling/createMessage',
+  'elicitation/create',
+  'roots/list',
+  'tasks/get',
+  'tasks/result',
+  'tasks/list',
+  'tasks/cancel',
+];
+
+/**
+ * `error.type` of a request the sidecar could not deliver: the MCP server behind it refused the connection, or
+ * answered with no HTTP response at all. A server fault: the service is down for its clients.
+ */
+export const UPSTREAM_UNAVAILABLE = 'upstream_unavailable';
+
 /** True when an `error.type` value counts against the server (tool errors, internal and server-range errors). */
 export function isServerFault(errorType: string): boolean {
   return errorType !== '' && !CLIENT_FAULT_ERROR_TYPES.includes(errorType);

@@ -32,6 +32,8 @@ export interface EnvProblem {
   variable: string;
   /** The value it was set to. */
   value: string;
+  /** What would be accepted, e.g. `set it to a port number from 1 to 65535`. */
+  expected: string;
   /** One line for stderr: the variable, the value, what is expected and the default used instead. */
   message: string;
 }
@@ -88,6 +90,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
     problems.push({
       variable,
       value,
+      expected,
       message: `mcp-observatory: ignoring ${variable}=${JSON.stringify(value)}: ${expected} (using ${fallback})`,
     });
 

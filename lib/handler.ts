@@ -9,7 +9,6 @@ import { JSONRPC, OTHER, SPEC_REQUEST_METHODS } from './contract.js';
 import { recorderFor } from './recorders.js';
 import type { ServerView } from './recorder.js';
 import { reachedServer, refusedByServerTransport, v2 } from './sdk/v2.js';
-import type { Dispatch } from './sdk/index.js';
 import type { AuthInfo, InstrumentOptions } from './types.js';
 
 /** What `createMcpHandler()` returns, reduced to what is wrapped. */
@@ -22,13 +21,12 @@ const WRAPPED = Symbol.for('mcp-observatory.handler');
 /** A server that registered nothing: a refused request names no tool of its own. */
 const NO_SERVER: ServerView = {
   sdk: v2,
-  dispatch: { _requestHandlers: new Map() } as unknown as Dispatch,
   tools: {},
   prompts: {},
 };
 
 /** Refusals of the transport itself, not of a request: counted as transport errors, by code or HTTP status. */
-function isTransportRefusal(status: number, code: number | undefined): boolean {
+export function isTransportRefusal(status: number, code: number | undefined): boolean {
   return (
     status === 405 ||
     status === 406 ||

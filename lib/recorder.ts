@@ -15,7 +15,7 @@ import type { Level, LogRecord, LogSink } from './logs.js';
 import { defaultRegistry, metricsFor } from './metrics.js';
 import type { McpMetrics } from './metrics.js';
 import type { CounterCell } from './series.js';
-import type { Dispatch, McpRequest, SdkAdapter } from './sdk/index.js';
+import type { Dispatch, McpRequest, RequestReader } from './sdk/index.js';
 import { OK } from './sdk/common.js';
 import { policyRejectionOf } from './policy.js';
 import { redactString, redactedJson } from './redaction.js';
@@ -25,10 +25,14 @@ import type { AuthInfo, TenantSource, ToolCapture, InstrumentOptions } from './t
 import { injectMeta, startClientSpan, startServerSpan } from './tracing.js';
 import { VERSION } from './version.js';
 
-/** One instrumented server as the recorder sees it: its SDK line, and the tools and prompts it registered. */
+/**
+ * One instrumented server as the recorder sees it: how to read its requests (its SDK line, or the wire for the
+ * sidecar), its request handlers, and the tools and prompts it registered.
+ */
 export interface ServerView {
-  readonly sdk: SdkAdapter;
-  readonly dispatch: Dispatch;
+  readonly sdk: RequestReader;
+  /** The SDK's dispatch, whose handlers tell which methods the server serves; undefined when nobody can tell. */
+  readonly dispatch?: Dispatch;
   /** An McpServer's registered tools and prompts (live tables); undefined for a low-level Server. */
   readonly tools: Record<string, unknown> | undefined;
   readonly prompts: Record<string, unknown> | undefined;
@@ -78,7 +82,7 @@ export class Recorder {
   private readonly listedTools = new Listed(DEFAULT_MAX_TOOLS);
   private readonly listedPrompts = new Listed(DEFAULT_MAX_TOOLS);
   /** The SDK lines seen, each reported once in build info. */
-  private readonly lines = new Set<SdkAdapter>();
+  private readonly lines = new Set<RequestReader>();
   private readonly buildLabels: [service: string, version: string];
   private readonly resolveTenant: (source: TenantSource) => string | undefined;
   /** Per-tool capture settings; a Map, so a tool named `constructor` cannot reach Object.prototype. */
@@ -113,7 +117,7 @@ export class Recorder {
   }
 
   /** A server of `sdk`'s line is instrumented: build info names that line's version (once per line). */
-  serving(sdk: SdkAdapter): void {
+  serving(sdk: RequestReader): void {
     if (this.lines.has(sdk)) return;
     this.lines.add(sdk);
     this.metrics.buildInfo.cell(...this.buildLabels, VERSION, sdk.version(), process.versions.node).value = 1;
@@ -124,7 +128,12 @@ export class Recorder {
     this.metrics.telemetryDropped.inc({ [LABEL.SIGNAL]: signal, [LABEL.REASON]: reason });
   }
 
-  private tenantOf(sdk: SdkAdapter, context: unknown, authInfo: AuthInfo | undefined, sessionId: string | undefined) {
+  private tenantOf(
+    sdk: RequestReader,
+    context: unknown,
+    authInfo: AuthInfo | undefined,
+    sessionId: string | undefined,
+  ) {
     if (!context) return undefined;
     try {
       const tenant: unknown = this.resolveTenant({
@@ -357,7 +366,7 @@ export class Recorder {
     startedAt?: number,
   ) {
     const method = request.method;
-    const known = server.dispatch._requestHandlers.has(method) || SPEC_REQUEST_METHODS.includes(method);
+    const known = server.dispatch?._requestHandlers.has(method) === true || SPEC_REQUEST_METHODS.includes(method);
     const operation = this.begin(request, extra, server, transport, protocolVersion, known);
     if (startedAt !== undefined) operation.startedAt = startedAt;
     operation.failWith(String(code));
@@ -388,30 +397,19 @@ export class Recorder {
   }
 
   /**
-   * Time a server-initiated request (sampling/createMessage, elicitation/create, roots/list …): a CLIENT span, whose
-   * context is propagated in `params._meta`, and the client duration histogram.
+   * Begin a server-initiated request (sampling/createMessage, elicitation/create, roots/list …): a CLIENT span and the
+   * client duration histogram. Returns the span's context and the function that records the client's answer.
    */
-  async clientRequest<T>(
-    request: McpRequest,
-    transport: string,
-    wireCode: (error: unknown) => number,
-    send: (request: McpRequest) => Promise<T>,
-  ): Promise<T> {
+  clientOperation(method: string, transport: string): ClientOperation {
     const startedAt = performance.now();
-    let outgoing = request;
     let span: Span | undefined;
     let ctx: Context | undefined;
     if (this.tracing) {
       try {
-        ({ span, ctx } = startClientSpan(request.method, {
-          [ATTR.MCP_METHOD_NAME]: request.method,
+        ({ span, ctx } = startClientSpan(method, {
+          [ATTR.MCP_METHOD_NAME]: method,
           [ATTR.NETWORK_TRANSPORT]: transport,
         }));
-        if (span.isRecording()) {
-          const meta: Record<string, unknown> = { ...request.params?._meta };
-          injectMeta(ctx, meta);
-          outgoing = { ...request, params: { ...request.params, _meta: meta } };
-        }
       } catch {
         this.dropped('span', 'record_failed');
       }
@@ -419,7 +417,7 @@ export class Recorder {
     const done = (errorType: string) => {
       try {
         this.metrics.clientOperationDuration
-          .cell(request.method, errorType, transport)
+          .cell(method, errorType, transport)
           .observe((performance.now() - startedAt) / 1000);
         if (span) {
           if (errorType !== OK) {
@@ -432,6 +430,29 @@ export class Recorder {
         this.dropped('metric', 'record_failed');
       }
     };
+    return { span, ctx, done };
+  }
+
+  /**
+   * Time a server-initiated request the SDK sends: its CLIENT span's context is propagated in `params._meta`.
+   */
+  async clientRequest<T>(
+    request: McpRequest,
+    transport: string,
+    wireCode: (error: unknown) => number,
+    send: (request: McpRequest) => Promise<T>,
+  ): Promise<T> {
+    const { span, ctx, done } = this.clientOperation(request.method, transport);
+    let outgoing = request;
+    if (ctx && span?.isRecording()) {
+      try {
+        const meta: Record<string, unknown> = { ...request.params?._meta };
+        injectMeta(ctx, meta);
+        outgoing = { ...request, params: { ...request.params, _meta: meta } };
+      } catch {
+        this.dropped('span', 'record_failed');
+      }
+    }
     const run = () => send(outgoing);
     try {
       const result = await (ctx ? context.with(ctx, run) : run());
@@ -442,6 +463,14 @@ export class Recorder {
       throw error;
     }
   }
+}
+
+/** A server-initiated request on its way to the client. */
+export interface ClientOperation {
+  span: Span | undefined;
+  ctx: Context | undefined;
+  /** Record the client's answer: `''` for a result, else the error type. */
+  done(errorType: string): void;
 }
 
 function noop(): void {}
@@ -521,6 +550,21 @@ export class Operation {
   /** The handler threw `error`. Never throws. */
   fail(error: unknown): void {
     this.failWith(String(this.server.sdk.wireErrorCode(error)));
+  }
+
+  /**
+   * The request never reached the MCP server: refused in front of it (by its auth layer, seen by the sidecar). It
+   * leaves the in-flight gauge and its span ends unrecorded in the operation metrics. Never throws.
+   */
+  abandon(): void {
+    if (this.finished) return;
+    this.finished = true;
+    try {
+      this.inFlight.value--;
+      this.span?.end();
+    } catch {
+      this.recorder.dropped('metric', 'record_failed');
+    }
   }
 
   /** The request was answered with the error `errorType`. Never throws. */

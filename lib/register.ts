@@ -6,19 +6,16 @@
  *
  * @module
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as nodeModule from 'node:module';
-import { format } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
-import type { DiagLogger } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { optionsFromEnv } from './env.js';
-import type { MetricsServerOptions, RegisterOptions } from './env.js';
+import type { RegisterOptions } from './env.js';
 import { Health } from './health.js';
 import { McpInstrumentation } from './instrumentation.js';
-import { metricsHandler } from './metrics-handler.js';
+import { serveMetrics } from './metrics-server.js';
+import { messageOf, say, stderrDiagLogger } from './stderr.js';
 import { SDK_ADAPTERS } from './sdk/index.js';
 
 /** Only the SDK files the adapters patch go through import-in-the-middle; the rest of the app's ESM graph is untouched. */
@@ -26,23 +23,6 @@ const ESM_FILES = SDK_ADAPTERS.flatMap((sdk) => sdk.modules.map((module) => modu
 
 // Per thread: a second copy of the package (or a second --import) must not bind the port twice.
 const STARTED = Symbol.for('mcp-observatory.register');
-
-function say(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** OpenTelemetry diagnostics on stderr: stdio MCP servers speak the protocol on stdout. */
-const stderrDiagLogger: DiagLogger = {
-  error: (...args: unknown[]) => say(`[otel error] ${format(...args)}`),
-  warn: (...args: unknown[]) => say(`[otel warn] ${format(...args)}`),
-  info: (...args: unknown[]) => say(`[otel info] ${format(...args)}`),
-  debug: (...args: unknown[]) => say(`[otel debug] ${format(...args)}`),
-  verbose: (...args: unknown[]) => say(`[otel verbose] ${format(...args)}`),
-};
 
 /** Let import-in-the-middle see ESM imports of the SDK; CommonJS needs no loader (require-in-the-middle). */
 function registerEsmHook(): void {
@@ -57,43 +37,6 @@ function registerEsmHook(): void {
   nodeModule.register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
     data: { include: ESM_FILES },
   });
-}
-
-function listenFailure(error: NodeJS.ErrnoException, { host, port }: MetricsServerOptions): string {
-  const where = `${host}:${port}`;
-  const keepsRunning = 'the app keeps running without a metrics endpoint';
-  switch (error.code) {
-    case 'EADDRINUSE':
-      return `mcp-observatory: cannot serve /metrics: ${where} is already in use (set OTEL_EXPORTER_PROMETHEUS_PORT to a free port); ${keepsRunning}`;
-    case 'EACCES':
-      return `mcp-observatory: cannot serve /metrics: no permission to listen on ${where} (set OTEL_EXPORTER_PROMETHEUS_PORT to a port >= 1024); ${keepsRunning}`;
-    default:
-      return `mcp-observatory: cannot serve /metrics on ${where}: ${error.message} (check OTEL_EXPORTER_PROMETHEUS_HOST and OTEL_EXPORTER_PROMETHEUS_PORT); ${keepsRunning}`;
-  }
-}
-
-/** `/metrics` and `/health/live` on their own port; never the reason the process stays alive. */
-function serveMetrics(options: MetricsServerOptions): void {
-  const metrics = metricsHandler(options.bearerToken === undefined ? {} : { bearerToken: options.bearerToken });
-  const health = new Health().handler();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-      res.end('method not allowed\n');
-      return;
-    }
-    if ((req.url ?? '').split('?')[0] === '/metrics') return metrics(req, res);
-    if (health(req, res)) return;
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('not found: mcp-observatory serves /metrics, /health/live and /health/ready\n');
-  });
-  server.on('error', (error: NodeJS.ErrnoException) => say(listenFailure(error, options)));
-  // Scrapers keep connections alive; an accepted socket must not hold the process open either.
-  server.on('connection', (socket) => socket.unref());
-  server.listen(options.port, options.host, () => {
-    diag.info(`mcp-observatory: serving metrics on http://${options.host}:${options.port}/metrics`);
-  });
-  server.unref();
 }
 
 /** Traces and logs over OTLP, through the OpenTelemetry Node SDK. Loaded only when asked for: it is large. */
@@ -120,7 +63,7 @@ async function start(): Promise<void> {
   diag.setLogger(stderrDiagLogger, { logLevel: options.diagLogLevel });
   registerEsmHook();
   registerInstrumentations({ instrumentations: [new McpInstrumentation({ instrumentOptions: options.instrument })] });
-  if (options.metrics) serveMetrics(options.metrics);
+  if (options.metrics) serveMetrics(options.metrics, new Health(), say);
   if (options.telemetry) await exportTelemetry(options);
 }
 

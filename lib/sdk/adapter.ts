@@ -48,7 +48,35 @@ export interface HookedModule {
   patch(moduleExports: unknown, onServer: (server: object) => void, onHandler: (handler: object) => void): () => void;
 }
 
-export interface SdkAdapter {
+/**
+ * What the recorder reads of a request's context and of its answer. The SDK adapters implement it for a handler's
+ * context; the sidecar (`lib/sidecar/`) implements it for messages it sees on the wire.
+ */
+export interface RequestReader {
+  /** What build info reports as `mcp_sdk_version`: the line's version read from disk once, `unknown` when unknown. */
+  version(): string;
+  /** From the handler's context (v1 `extra`, v2 `ctx`): the session id, if the connection has one. */
+  sessionId(context: unknown): string | undefined;
+  /** The app's auth middleware's verdict (`req.auth`). */
+  authInfo(context: unknown): AuthInfo | undefined;
+  /** The request's abort signal: one per request, the key of what a handler says about its own request. */
+  signal(context: unknown): AbortSignal | undefined;
+  /** One HTTP request header (lower-case name); undefined when absent or not HTTP. */
+  header(context: unknown, name: string): string | undefined;
+  /** Every HTTP request header, as a record (for the tenant resolver; built on demand). */
+  headers(context: unknown): Record<string, string | string[] | undefined> | undefined;
+  /**
+   * `error.type` of a handler's result, `''` for a success. `mcpServer` tells whether an McpServer produced it: it
+   * folds client faults (invalid arguments) into `isError` results too.
+   */
+  errorTypeOfResult(result: unknown, context: unknown, mcpServer: boolean): string;
+  /** The JSON-RPC code the SDK writes on the wire for an error a handler threw. */
+  wireErrorCode(error: unknown): number;
+  /** Whether the result is an intermediate round (2026-07-28 `input_required`), not the request's final answer. */
+  isIntermediate(result: unknown): boolean;
+}
+
+export interface SdkAdapter extends RequestReader {
   /** `v1`, `v2`: how the README and build info name the line. */
   readonly line: string;
   /** The package whose version build info reports. */
@@ -56,8 +84,6 @@ export interface SdkAdapter {
   /** The modules the zero-code hook patches. */
   readonly modules: readonly HookedModule[];
 
-  /** The version of this line the process resolves, read from disk once; `unknown` when it cannot tell. */
-  version(): string;
   /** Whether `dispatch` (a low-level server) belongs to this line. */
   owns(dispatch: Dispatch): boolean;
   /** Whether `dispatch` is a server (clients share the `Protocol` class). */
@@ -74,16 +100,6 @@ export interface SdkAdapter {
   /** `network.transport` of a connection: `pipe` (stdio), `inproc`, or `tcp` (HTTP). */
   transportKind(transport: object | undefined): string;
 
-  /** From the handler's context (v1 `extra`, v2 `ctx`): the session id, if the connection has one. */
-  sessionId(context: unknown): string | undefined;
-  /** The app's auth middleware's verdict (`req.auth`). */
-  authInfo(context: unknown): AuthInfo | undefined;
-  /** The request's abort signal: one per request, the key of what a handler says about its own request. */
-  signal(context: unknown): AbortSignal | undefined;
-  /** One HTTP request header (lower-case name); undefined when absent or not HTTP. */
-  header(context: unknown, name: string): string | undefined;
-  /** Every HTTP request header, as a record (for the tenant resolver; built on demand). */
-  headers(context: unknown): Record<string, string | string[] | undefined> | undefined;
   /** The protocol revision of this request, when the request or the connection says. */
   protocolVersion(dispatch: Dispatch, context: unknown): string | undefined;
 
@@ -93,19 +109,10 @@ export interface SdkAdapter {
    */
   dispatch(dispatch: Dispatch, request: McpRequest, extra: unknown, original: () => void): number | undefined;
   /**
-   * `error.type` of a handler's result, `''` for a success. `mcpServer` tells whether an McpServer produced it: it
-   * folds client faults (invalid arguments) into `isError` results too.
-   */
-  errorTypeOfResult(result: unknown, context: unknown, mcpServer: boolean): string;
-  /** The JSON-RPC code the SDK writes on the wire for an error a handler threw. */
-  wireErrorCode(error: unknown): number;
-  /**
    * `error_type` of an error the transport (of `transport` kind) reported outside any handler: the code it answered
    * with where it answers (`-32700`, `-32600`), else what the error means, or `other`.
    */
   transportErrorType(error: unknown, transport: string): string;
-  /** Whether the result is an intermediate round (2026-07-28 `input_required`), not the request's final answer. */
-  isIntermediate(result: unknown): boolean;
 
   /** Name of the method that sends server-initiated requests, and the position of the request among its arguments. */
   readonly outgoingRequest: { method: string; requestArgument: number };

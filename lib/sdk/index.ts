@@ -5,7 +5,7 @@ import type { Dispatch, SdkAdapter } from './adapter.js';
 import { v1 } from './v1.js';
 import { v2 } from './v2.js';
 
-export type { Dispatch, Handler, HookedModule, McpRequest, SdkAdapter } from './adapter.js';
+export type { Dispatch, Handler, HookedModule, McpRequest, RequestReader, SdkAdapter } from './adapter.js';
 
 export const SDK_ADAPTERS: readonly SdkAdapter[] = [v2, v1];
 
