@@ -8,6 +8,8 @@ CACHE="${MCP_OBSERVATORY_CACHE:-$HOME/.cache/mcp-observatory}"
 NODE24_VERSION="24"
 # The newest pint the Go module proxy serves here with a checksum-database entry (v0.62.1 and later are refused).
 PINT_VERSION="v0.62.0"
+# The official Python MCP SDK for examples/python/server.py; must equal MCP_PYTHON_VERSION in test/fixtures/python.ts.
+MCP_PYTHON_VERSION="2.3.0"
 
 echo "setup: npm packages (npm ci)"
 npm ci --no-audit --no-fund
@@ -98,6 +100,26 @@ if [ "$(pint_version)" != "$PINT_VERSION" ]; then
   echo "setup: pint built in $((SECONDS - started)) s"
 fi
 echo "setup: pint $(pint_version) ($CACHE/bin/pint)"
+
+# A real non-Node MCP server for the sidecar tests: examples/python/server.py on the official Python SDK, in a venv
+# per pinned version.
+MCP_PYTHON_VENV="$CACHE/python-mcp/$MCP_PYTHON_VERSION"
+mcp_python_version() {
+  "$MCP_PYTHON_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null || true
+}
+if [ "$(mcp_python_version)" != "$MCP_PYTHON_VERSION" ]; then
+  python="$(command -v python3 || command -v python || true)"
+  if [ -z "$python" ]; then
+    echo "setup: Python 3 is missing; install it to run the Python MCP server (mcp $MCP_PYTHON_VERSION)" >&2
+    exit 1
+  fi
+  echo "setup: Python mcp $MCP_PYTHON_VERSION with $("$python" --version 2>&1) into $MCP_PYTHON_VENV"
+  started=$SECONDS
+  "$python" -m venv "$MCP_PYTHON_VENV"
+  "$MCP_PYTHON_VENV/bin/python" -m pip install -q --disable-pip-version-check "mcp==$MCP_PYTHON_VERSION"
+  echo "setup: Python mcp installed in $((SECONDS - started)) s"
+fi
+echo "setup: Python mcp $(mcp_python_version) ($MCP_PYTHON_VENV/bin/python)"
 
 # The OpenTelemetry Collector the tests run: built from its Go modules with the collector builder, cached by the hash
 # of collector/manifest.yaml.
