@@ -23,6 +23,9 @@ const TRANSPORT = 'tcp';
 /** HTTP sessions the proxy follows at once; past this the oldest is forgotten (its session counted as ended). */
 export const MAX_SESSIONS = 10_000;
 
+/** Errors of connecting: the server is not there (down, not listening, its name or address gone). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+
 /** Headers of one hop only (RFC 9110 §7.6.1), never forwarded. */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -245,9 +248,11 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
     outgoing.once('error', (error: NodeJS.ErrnoException) => {
       // The client gave up before any answer: its requests end unanswered, the server is not to blame.
       if (clientGone) return void fail(exchange, String(JSONRPC.CONNECTION_CLOSED));
-      // Before any answer: the server is unreachable. After: the stream was cut, the client sees it cut too.
+      // After the answer began: the stream was cut, the client sees it cut too.
       if (res.headersSent) return void res.destroy();
-      void fail(exchange, UPSTREAM_UNAVAILABLE).then((firstId) => unavailable(res, error, firstId));
+      // Before: the server could not be reached, or it took the request and closed the connection (it died).
+      const errorType = UNREACHABLE.has(error.code ?? '') ? UPSTREAM_UNAVAILABLE : String(JSONRPC.CONNECTION_CLOSED);
+      void fail(exchange, errorType).then((firstId) => unavailable(res, error, firstId));
     });
     req.pipe(outgoing);
     // The client gave up: so does the request upstream (an answer under way settles its operations as it closes).
