@@ -93,7 +93,13 @@ function optionsFrom(values: FlagValues, command: string): RegisterOptions {
     if (flag === undefined) say(problem.message);
     else throw new SidecarUsageError(`--${flag} ${JSON.stringify(problem.value)}: ${problem.expected}`);
   }
-  if (options.disabled) say(`mcp-observatory ${command}: OTEL_SDK_DISABLED=true: relaying without telemetry`);
+  if (options.disabled) {
+    say(`mcp-observatory ${command}: OTEL_SDK_DISABLED=true: relaying without metrics, spans or logs`);
+    options.instrument.logs = false;
+    options.instrument.tracing = false;
+  }
+  // The sidecar's own Node.js process is not the server's: its runtime series would pass for the server's.
+  options.instrument.processMetrics = false;
   return options;
 }
 
@@ -105,9 +111,10 @@ function flagOrEnv(values: FlagValues, flag: string, variable: string): string |
 
 /** Start what every sidecar runs: the metrics endpoint and, when configured, OTLP export. */
 async function startTelemetry(options: RegisterOptions, health: Health): Promise<TelemetryHandle | undefined> {
+  if (options.disabled) return undefined;
   diag.setLogger(stderrDiagLogger, { logLevel: options.diagLogLevel });
   if (options.metrics) serveMetrics(options.metrics, health, say);
-  if (!options.telemetry || options.disabled) return undefined;
+  if (!options.telemetry) return undefined;
   try {
     const { startTelemetry: start } = await import('../telemetry.js');
     const serviceName = options.instrument.serviceName;
