@@ -39,7 +39,18 @@ function run(binary: 'promtool' | 'amtool', args: string[]) {
 describe('the compose stack', () => {
   it('runs the whole topology', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['alertmanager', 'collector', 'grafana', 'load', 'loki', 'mcp-server', 'prometheus', 'tempo'].sort(),
+      [
+        'alertmanager',
+        'collector',
+        'grafana',
+        'load',
+        'loki',
+        'mcp-server',
+        'prometheus',
+        'python-mcp',
+        'python-sidecar',
+        'tempo',
+      ].sort(),
     );
     expect(compose.services['load']?.profiles).toEqual(['load']);
   });

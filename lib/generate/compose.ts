@@ -5,6 +5,7 @@ import type { Model } from './model.js';
 /** Pinned images of the stack: never `latest`, so a clone from a year ago starts the same stack. */
 export const IMAGES = {
   node: 'node:22.16.0-bookworm-slim',
+  python: 'python:3.12.8-slim-bookworm',
   prometheus: 'prom/prometheus:v2.55.1',
   alertmanager: 'prom/alertmanager:v0.28.1',
   grafana: 'grafana/grafana:11.6.1',
@@ -27,6 +28,8 @@ const published = (host: number, container: number) => `127.0.0.1:${host}:${cont
 /** Host ports the stack publishes (all distinct, checked by a test). */
 export const PORTS = {
   mcp: 3000,
+  /** The Python example server behind the sidecar proxy. */
+  pythonMcp: 8080,
   grafana: 3001,
   prometheus: 9090,
   alertmanager: 9093,
@@ -59,7 +62,8 @@ const limits = (cpus: string, memory: string) => ({ resources: { limits: { cpus,
 /**
  * The docker-compose stack and the configuration files it mounts: the reference MCP server, the collector, Prometheus
  * (rules from alerts/, exemplar storage), Alertmanager (generated routing), Grafana (provisioned datasources with fixed
- * uids and the generated dashboards), Tempo, Loki, and a load generator under the `load` profile.
+ * uids and the generated dashboards), Tempo, Loki, a load generator under the `load` profile, and the Python example
+ * server behind the sidecar proxy: a server in another language, observed at the protocol level (`<job>-python`).
  */
 export function composeFiles(model: Model, stamp: string, collector: CollectorDeployment): Map<string, string> {
   const files = new Map<string, string>();
@@ -96,6 +100,47 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
           restart: 'unless-stopped',
           deploy: limits('1.0', '512M'),
           depends_on: { collector: { condition: 'service_started' } },
+        },
+        // A server in another language: the Python SDK's example, not reachable but through its sidecar.
+        'python-mcp': {
+          build: { context: '..', dockerfile: 'examples/python/Dockerfile' },
+          image: 'mcp-observatory/python-example:local',
+          environment: { MCP_TRANSPORT: 'http', MCP_HOST: '0.0.0.0', MCP_PORT: '8000' },
+          healthcheck: healthcheck([
+            'CMD',
+            'python',
+            '-c',
+            "import socket; socket.create_connection(('127.0.0.1', 8000), timeout=2)",
+          ]),
+          restart: 'unless-stopped',
+          deploy: limits('0.5', '256M'),
+        },
+        'python-sidecar': {
+          image: `mcp-observatory/reference-server:local`,
+          entrypoint: [
+            'node',
+            'dist/lib/bin.js',
+            'proxy',
+            '--upstream',
+            'http://python-mcp:8000/mcp',
+            '--listen',
+            `0.0.0.0:${PORTS.pythonMcp}`,
+          ],
+          environment: {
+            OTEL_SERVICE_NAME: `${model.service}-python`,
+            OTEL_EXPORTER_PROMETHEUS_PORT: '9464',
+            OTEL_EXPORTER_OTLP_ENDPOINT: `http://collector:${PORTS.otlpHttp}`,
+          },
+          ports: [published(PORTS.pythonMcp, PORTS.pythonMcp)],
+          healthcheck: healthcheck([
+            'CMD',
+            'node',
+            '-e',
+            "fetch('http://127.0.0.1:9464/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+          ]),
+          restart: 'unless-stopped',
+          deploy: limits('0.5', '256M'),
+          depends_on: { 'python-mcp': { condition: 'service_healthy' }, collector: { condition: 'service_started' } },
         },
         collector: {
           image: `otel/opentelemetry-collector-contrib:${collector.version}`,
@@ -218,6 +263,7 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
       alerting: { alertmanagers: [{ static_configs: [{ targets: ['alertmanager:9093'] }] }] },
       scrape_configs: [
         { job_name: job, static_configs: [{ targets: [`mcp-server:${PORTS.mcp}`] }] },
+        { job_name: `${job}-python`, static_configs: [{ targets: ['python-sidecar:9464'] }] },
         { job_name: 'otel-collector', static_configs: [{ targets: [`collector:${PORTS.collectorMetrics}`] }] },
         // The collector's exporter sets job and instance of the services it saw: keep them, not the scrape's.
         {
