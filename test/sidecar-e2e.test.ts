@@ -233,6 +233,9 @@ describe.skipIf(needs('prometheus').skip || needsPythonMcp().skip)(
           `sum by (instance) (rate(mcp_server_operation_duration_seconds_count{job="${JOB}", mcp_method_name="tools/call"}[1m]))`,
         );
         expect(instances.map((sample) => sample.metric['instance']).sort()).toEqual([...targets].sort());
+        // The wrapper reports its child's process: the Python interpreter's memory, not the sidecar's.
+        const memory = await prometheus.query(`process_resident_memory_bytes{job="${JOB}"}`);
+        expect(memory.map((sample) => sample.metric['instance'])).toEqual([targets[1]]);
         // Transports tell the two apart.
         const transports = await prometheus.query(
           `count by (network_transport) (mcp_server_operation_duration_seconds_count{job="${JOB}"})`,

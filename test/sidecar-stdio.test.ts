@@ -82,11 +82,15 @@ async function run(command: string, args: string[], env: NodeJS.ProcessEnv = {})
 /** wrapStdio in this process, with a registry of its own and streams for stdin and stdout. */
 function wrapped(command: string, args: string[]) {
   const registry = new Registry();
-  const recorder = new Recorder({ registry, logs: false, tracing: false });
+  const recorder = new Recorder({ registry, logs: false, tracing: false, processMetrics: false });
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const health = new Health({ cacheMs: 0 });
-  const exit: Promise<ChildExit> = wrapStdio(command, args, recorder, health, () => {}, { stdin, stdout });
+  const exit: Promise<ChildExit> = wrapStdio(command, args, recorder, health, () => {}, {
+    stdin,
+    stdout,
+    processMetrics: registry,
+  });
   let answers = 0;
   const answered: { count: number; resolve: () => void }[] = [];
   stdout.on('data', (chunk: Buffer) => {
@@ -256,6 +260,22 @@ describe('wrap and the child process', () => {
     expect(code).toBe(127);
     expect(stderr).toContain('cannot run "no-such-mcp-server-xyz"');
     expect(stderr).toContain('PATH');
+  });
+
+  it("reports the child's CPU, memory, file descriptors and start time as its process_* series", async () => {
+    const { registry, stdin, exit, handshake } = wrapped('node', [SERVER]);
+    await handshake();
+    const samples = await scrape(registry);
+    const memory = valueOf(samples, 'process_resident_memory_bytes');
+    // A Node.js server holds tens of megabytes; the series are the child's, read from /proc.
+    expect(memory).toBeGreaterThan(10 * 1024 * 1024);
+    expect(valueOf(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(valueOf(samples, 'process_open_fds')).toBeGreaterThanOrEqual(3);
+    const started = valueOf(samples, 'process_start_time_seconds');
+    expect(Math.abs(started - Date.now() / 1000)).toBeLessThan(60);
+    stdin.end();
+    await exit;
+    expect(valueOf(await scrape(registry), 'process_resident_memory_bytes')).toBe(0);
   });
 
   it('reports the server not ready once it has exited', async () => {

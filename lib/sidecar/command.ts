@@ -10,6 +10,7 @@ import { optionsFromEnv } from '../env.js';
 import type { RegisterOptions } from '../env.js';
 import { Health } from '../health.js';
 import { serveMetrics } from '../metrics-server.js';
+import { defaultRegistry } from '../metrics.js';
 import { recorderFor } from '../recorders.js';
 import { messageOf, say, stderrDiagLogger } from '../stderr.js';
 import type { TelemetryHandle } from '../telemetry.js';
@@ -98,7 +99,8 @@ function optionsFrom(values: FlagValues, command: string): RegisterOptions {
     options.instrument.logs = false;
     options.instrument.tracing = false;
   }
-  // The sidecar's own Node.js process is not the server's: its runtime series would pass for the server's.
+  // The sidecar's own Node.js process is not the server's: its runtime series would pass for the server's (`wrap`
+  // reports its child's process instead).
   options.instrument.processMetrics = false;
   return options;
 }
@@ -147,7 +149,9 @@ export async function wrapCommand(args: string[]): Promise<number> {
   recorder.serving(wire);
   const health = new Health();
   const telemetry = await startTelemetry(options, health);
-  const exit = await wrapStdio(command, commandArgs, recorder, health, say);
+  const exit = await wrapStdio(command, commandArgs, recorder, health, say, {
+    processMetrics: options.instrument.registry ?? defaultRegistry,
+  });
   await telemetry?.shutdown();
   if (exit.signal !== undefined) {
     // Die of the same signal, so whoever started us sees what the server died of.

@@ -230,8 +230,8 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
       (answer) => {
         const status = answer.statusCode ?? 502;
         res.writeHead(status, answer.statusMessage, responseHeaders(answer.rawHeaders));
-        // Headers now: an SSE client waits for them before the first event.
-        res.flushHeaders();
+        // An SSE client waits for the headers before the first event: send them now; a JSON body takes them along.
+        if (answer.headers['content-type']?.startsWith('text/event-stream')) res.flushHeaders();
         // The copy starts with the first byte, though who reads it is known only once the request body was read.
         const body = observed ? new BodyTap(answer) : undefined;
         answer.pipe(res);

@@ -8,6 +8,8 @@ import type { Readable, Writable } from 'node:stream';
 import { constants } from 'node:os';
 import type { Recorder } from '../recorder.js';
 import type { Health } from '../health.js';
+import type { AnyRegistry } from '../metrics.js';
+import { reportChildProcess } from './child-process.js';
 import { Conversation } from './conversation.js';
 import { LineSplitter } from './lines.js';
 import { parseMessages } from './wire.js';
@@ -16,17 +18,20 @@ const TRANSPORT = 'pipe';
 /** Signals passed on to the child; the sidecar itself ends when the child does. */
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-export interface WrapIo {
-  stdin: Readable;
-  stdout: Writable;
+export interface WrapOptions {
+  /** The client's side: the process's own stdin and stdout by default. */
+  stdin?: Readable;
+  stdout?: Writable;
+  /** Report the child's CPU, memory and file descriptors (`process_*`) in this registry. */
+  processMetrics?: AnyRegistry;
 }
 
 /** How the child ended: its exit code, or the signal that killed it. */
 export type ChildExit = { code: number; signal?: undefined } | { code?: undefined; signal: NodeJS.Signals };
 
 /**
- * Run `command` with `args`, relaying `io` (the process's own stdin and stdout by default) to and from it, and
- * record every message that crosses. Resolves when the child has exited and its output has been relayed.
+ * Run `command` with `args`, relaying the client's stdin and stdout to and from it, and record every message that
+ * crosses. Resolves when the child has exited and its output has been relayed.
  */
 export function wrapStdio(
   command: string,
@@ -34,12 +39,14 @@ export function wrapStdio(
   recorder: Recorder,
   health: Health,
   say: (line: string) => void,
-  io: WrapIo = { stdin: process.stdin, stdout: process.stdout },
+  options: WrapOptions = {},
 ): Promise<ChildExit> {
+  const io = { stdin: options.stdin ?? process.stdin, stdout: options.stdout ?? process.stdout };
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     const conversation = new Conversation(recorder, TRANSPORT);
     let running = true;
+    if (options.processMetrics) reportChildProcess(options.processMetrics, () => (running ? child.pid : undefined));
     health.register('server', () => {
       if (!running) throw new Error(`the MCP server (${command}) has exited`);
     });
