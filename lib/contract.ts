@@ -245,6 +245,16 @@ export const PROCESS_METRICS = {
 } as const;
 
 /**
+ * The OpenTelemetry semantic-convention process metrics (`process.cpu.time`, `process.memory.usage`), as a collector's
+ * Prometheus exporter names them: what a server in another language sends over OTLP instead of `process_*`. The
+ * language-neutral runtime panels read them next to PROCESS_METRICS.
+ */
+export const OTEL_PROCESS_METRICS = {
+  cpuTime: 'process_cpu_time_seconds_total',
+  memoryUsage: 'process_memory_usage_bytes',
+} as const;
+
+/**
  * Label value of a method or tool the server does not know (OpenTelemetry's convention for unknown HTTP methods).
  * Method and tool names arrive from clients: labelling them as sent would let any client explode the series count.
  */

@@ -33,7 +33,19 @@ const BIN = 'dist/lib/bin.js';
 const JOB = 'py-finance-mcp';
 const TENANTS = ['acme', 'globex', 'initech'];
 
-/** Series only the server's own code can report (app signals, its runtime, our in-process telemetry pipeline). */
+/** What `wrap` reports of its child: the language-neutral process series. */
+const CHILD_PROCESS: readonly string[] = [
+  PROCESS_METRICS.cpuSeconds,
+  PROCESS_METRICS.residentMemory,
+  PROCESS_METRICS.startTime,
+  PROCESS_METRICS.openFds,
+  PROCESS_METRICS.maxFds,
+];
+
+/**
+ * Series only the server's own code can report: app signals, its Node.js runtime, our in-process telemetry pipeline,
+ * and the OpenTelemetry process metrics of a server that sends OTLP.
+ */
 const NOT_ON_THE_WIRE = [
   METRICS.cacheRequests.name,
   METRICS.circuitBreakerState.name,
@@ -41,7 +53,7 @@ const NOT_ON_THE_WIRE = [
   METRICS.tenantQuotaRemaining.name,
   METRICS.telemetryDropped.name,
   METRICS.hookErrors.name,
-  ...Object.values(PROCESS_METRICS),
+  ...Object.values(PROCESS_METRICS).filter((name) => !CHILD_PROCESS.includes(name)),
 ];
 
 /** The names above and every recording rule computed from them, transitively, from the generated rule file. */
@@ -215,7 +227,8 @@ describe.skipIf(needs('prometheus').skip || needsPythonMcp().skip)(
           dashboards,
           {
             job: JOB,
-            instance: targets[0]!,
+            // The wrapper's instance: it also reports its child's process.
+            instance: targets[1]!,
             tenant: 'acme',
             tool: 'echo',
             slo: 'availability',

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { METRICS, PROCESS_METRICS } from '../contract.js';
+import { METRICS, OTEL_PROCESS_METRICS, PROCESS_METRICS } from '../contract.js';
 import { PATHS } from '../generate/bundle.js';
 import { SYNTHETIC_METRICS, metricNames } from './promql.js';
 
@@ -22,7 +22,11 @@ interface Rule {
 
 /** Every series name the library emits, histogram and counter suffixes included. */
 export function contractMetricNames(): Set<string> {
-  const names = new Set<string>([...Object.values(PROCESS_METRICS), ...SYNTHETIC_METRICS]);
+  const names = new Set<string>([
+    ...Object.values(PROCESS_METRICS),
+    ...Object.values(OTEL_PROCESS_METRICS),
+    ...SYNTHETIC_METRICS,
+  ]);
   for (const metric of Object.values(METRICS)) {
     names.add(metric.name);
     if (metric.type === 'histogram')

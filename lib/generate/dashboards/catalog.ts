@@ -3,7 +3,7 @@
  * tool and tenant; SLO series) and raw series with `$__rate_interval` elsewhere; thresholds come from the same
  * configuration values as the alerts.
  */
-import { LABEL, METRICS, PROCESS_METRICS } from '../../contract.js';
+import { LABEL, METRICS, OTEL_PROCESS_METRICS, PROCESS_METRICS } from '../../contract.js';
 import { BURN_RATE_TIERS, LEVELS, QUANTILES, RECORD, SLI_WINDOWS, burnFactor } from '../conventions.js';
 import type { Model } from '../model.js';
 import { BUCKETS, REQUESTS, SERVER_FAULT } from '../model.js';
@@ -461,18 +461,23 @@ function slos(model: Model): DashboardSpec {
 function runtime(model: Model): DashboardSpec {
   const t = model.config.thresholds;
   const per = '{{instance}}';
+  // A Prometheus client's process series, or the OpenTelemetry process metrics of a service that sends OTLP.
+  const cpu = `rate(${PROCESS_METRICS.cpuSeconds}{${JI}}${RATE}) or sum by (job, instance) (rate(${OTEL_PROCESS_METRICS.cpuTime}{${JI}}${RATE}))`;
+  const memory = `${PROCESS_METRICS.residentMemory}{${JI}} or ${OTEL_PROCESS_METRICS.memoryUsage}{${JI}}`;
   return {
     key: 'runtime',
-    description: 'The Node.js runtime of each instance: CPU, memory against its limit, heap, event loop, GC, restarts.',
+    description:
+      'The runtime of each instance: the process in any language (CPU, memory against its limit, restarts, file descriptors), then the Node.js runtime (heap, event loop, GC, handles).',
     variables: [],
     items: [
+      { row: 'Process (any language)' },
       {
         title: 'CPU',
         description: `Share of the ${t.cpuCores} configured core(s) in use.`,
         kind: 'timeseries',
         unit: 'percentunit',
         thresholds: [{ value: t.cpu.value, color: 'red' }],
-        queries: [{ expr: `rate(${PROCESS_METRICS.cpuSeconds}{${JI}}${RATE}) / ${t.cpuCores}`, legend: per }],
+        queries: [{ expr: `(${cpu}) / ${t.cpuCores}`, legend: per }],
       },
       {
         title: 'Resident memory',
@@ -483,8 +488,29 @@ function runtime(model: Model): DashboardSpec {
           { value: t.memoryLimitBytes * t.memory.value, color: 'orange' },
           { value: t.memoryLimitBytes, color: 'red' },
         ],
-        queries: [{ expr: `${PROCESS_METRICS.residentMemory}{${JI}}`, legend: per }],
+        queries: [{ expr: memory, legend: per }],
       },
+      {
+        title: 'Restarts',
+        description: 'Process restarts within the last hour.',
+        kind: 'stat',
+        unit: 'short',
+        width: 6,
+        thresholds: [{ value: t.restarts.value, color: 'red' }],
+        queries: [{ expr: `sum(changes(${PROCESS_METRICS.startTime}{${JI}}[1h]))` }],
+      },
+      {
+        title: 'Open file descriptors',
+        description: 'Open file descriptors against the process limit.',
+        kind: 'timeseries',
+        unit: 'short',
+        width: 18,
+        queries: [
+          { expr: `${PROCESS_METRICS.openFds}{${JI}}`, legend: `${per} open` },
+          { expr: `${PROCESS_METRICS.maxFds}{${JI}}`, legend: `${per} limit` },
+        ],
+      },
+      { row: 'Node.js (empty for servers in other languages)' },
       {
         title: 'Heap',
         description: 'V8 heap used and total.',
@@ -520,24 +546,11 @@ function runtime(model: Model): DashboardSpec {
         ],
       },
       {
-        title: 'Restarts',
-        description: 'Process restarts within the last hour.',
-        kind: 'stat',
-        unit: 'short',
-        width: 6,
-        thresholds: [{ value: t.restarts.value, color: 'red' }],
-        queries: [{ expr: `sum(changes(${PROCESS_METRICS.startTime}{${JI}}[1h]))` }],
-      },
-      {
-        title: 'Open handles and file descriptors',
-        description: 'Active libuv handles and open file descriptors.',
+        title: 'Active handles',
+        description: 'Active libuv handles (sockets, timers, servers).',
         kind: 'timeseries',
         unit: 'short',
-        width: 18,
-        queries: [
-          { expr: `${PROCESS_METRICS.activeHandles}{${JI}}`, legend: `${per} handles` },
-          { expr: `${PROCESS_METRICS.openFds}{${JI}}`, legend: `${per} fds` },
-        ],
+        queries: [{ expr: `${PROCESS_METRICS.activeHandles}{${JI}}`, legend: per }],
       },
     ],
   };
