@@ -255,6 +255,13 @@ export const OTEL_PROCESS_METRICS = {
 } as const;
 
 /**
+ * The series an OpenTelemetry Prometheus exporter (the collector's) writes for each service it holds metrics of, with
+ * the service's resource attributes; it disappears when the service stops sending. A collector-fed service has no
+ * `up` of its own: its liveness rests on this.
+ */
+export const TARGET_INFO = 'target_info';
+
+/**
  * Label value of a method or tool the server does not know (OpenTelemetry's convention for unknown HTTP methods).
  * Method and tool names arrive from clients: labelling them as sent would let any client explode the series count.
  */

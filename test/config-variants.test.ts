@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -121,6 +122,11 @@ const VARIANTS: Record<string, unknown> = {
       restarts: { value: 5 },
     },
   },
+  // No `up` of its own: liveness from the collector exporter's target_info, the job service.namespace/service.name.
+  'a collector-fed service in another language': {
+    service: { name: 'py-finance', source: 'collector' },
+    collector: { resource: { serviceNamespace: 'finance' } },
+  },
   'thresholds off a bucket boundary, near the ends of the scale': {
     thresholds: {
       errorRatio: { value: 0.9 },
@@ -189,6 +195,39 @@ describe.skipIf(needs('promtool', 'amtool').skip)(
     });
   },
 );
+
+describe('service.source', () => {
+  const rules = (raw: unknown) => {
+    const bundle = generateBundle(resolveConfig(raw), 'source');
+    const groups = (parse(bundle.get(PATHS.rules)!) as { groups: { rules: { alert?: string; expr: string }[] }[] })
+      .groups;
+    return Object.fromEntries(groups.flatMap((g) => g.rules).map((rule) => [rule.alert ?? '', rule.expr]));
+  };
+
+  it('scrape: liveness from up, the job the service name', () => {
+    const expr = rules({ service: { name: 'docs' } });
+    expect(expr['McpServerDown']).toBe('up{job="docs"} == 0');
+    expect(expr['McpServerAbsent']).toBe('absent(up{job="docs"})');
+  });
+
+  it("collector: liveness from target_info, the job the collector's service.namespace/service.name", () => {
+    const expr = rules({
+      service: { name: 'py-finance', source: 'collector' },
+      collector: { resource: { serviceNamespace: 'finance' } },
+    });
+    expect(expr['McpServerAbsent']).toBe('absent(target_info{job="finance/py-finance"})');
+    expect(expr['McpServerDown']).toContain('max_over_time(target_info{job="finance/py-finance"}[1h])');
+    expect(expr['McpServerDown']).not.toContain('up{');
+    // An explicit job wins.
+    expect(rules({ service: { name: 'x', job: 'custom', source: 'collector' } })['McpServerAbsent']).toBe(
+      'absent(target_info{job="custom"})',
+    );
+  });
+
+  it('names the field, the value and the choices for an unknown source', () => {
+    expect(() => resolveConfig({ service: { source: 'push' } })).toThrow(/service\/source|source/);
+  });
+});
 
 describe('the write is atomic: an interrupted write leaves the old bundle whole', () => {
   const old = generateBundle(resolveConfig({}), 'old');

@@ -19,7 +19,7 @@ export interface LatencyObjective {
 
 /** The configuration with every default filled in. */
 export interface Config {
-  service: { name: string; job?: string };
+  service: { name: string; job?: string; source: 'scrape' | 'collector' };
   slos: {
     period: '7d' | '14d' | '28d' | '30d' | '90d';
     availability: { objective: number };

@@ -128,7 +128,14 @@ export const CONFIG_SCHEMA = {
           // Written into PromQL selectors and YAML: no quotes, backslashes, spaces or line breaks.
           pattern: '^[A-Za-z0-9_.:/-]+$',
           description:
-            'the Prometheus job that scrapes the server (default: the service name): letters, digits, _ . : / -',
+            "the Prometheus job of the server's series (default: the service name, or service.namespace/name for a collector-fed service): letters, digits, _ . : / -",
+        },
+        source: {
+          type: 'string',
+          enum: ['scrape', 'collector'],
+          default: 'scrape',
+          description:
+            "how the server's metrics reach Prometheus: scrape (Prometheus scrapes its /metrics; liveness from up) or collector (it sends OTLP to the collector, whose Prometheus exporter Prometheus scrapes; liveness from target_info)",
         },
       },
     },

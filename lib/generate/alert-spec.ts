@@ -69,6 +69,11 @@ export function counter(name: string, labels: Record<string, string>, perStep: n
   return { series: series(name, labels), values: `0+${perStep}x${steps}` };
 }
 
+/** A gauge that holds `value` for `steps` steps, then goes stale: its target or its sender is gone. */
+export function vanishing(name: string, labels: Record<string, string>, value: number, steps: number): InputSeries {
+  return { series: series(name, labels), values: `${value}x${steps} stale` };
+}
+
 /** A gauge that holds `value` for `steps` steps. */
 export function gauge(name: string, labels: Record<string, string>, value: number, steps: number): InputSeries {
   return { series: series(name, labels), values: `${value}x${steps}` };

@@ -1,6 +1,6 @@
-import { DURATION_BUCKETS_SECONDS, LABEL, METRICS, PROCESS_METRICS } from '../contract.js';
+import { DURATION_BUCKETS_SECONDS, LABEL, METRICS, PROCESS_METRICS, TARGET_INFO } from '../contract.js';
 import type { AlertCase, AlertSpec, InputSeries } from './alert-spec.js';
-import { bucketIndex, counter, gauge, histogram } from './alert-spec.js';
+import { bucketIndex, counter, gauge, histogram, vanishing } from './alert-spec.js';
 import { RECORD, seconds } from './conventions.js';
 import type { Model } from './model.js';
 import { BUCKETS, REQUESTS, SERVER_FAULT } from './model.js';
@@ -53,6 +53,135 @@ function tooEarly(firing: AlertCase, forDuration: string): AlertCase[] {
   ];
 }
 
+/**
+ * Is the service there: an instance down, and no instance at all. A scraped service has `up` per target; a
+ * collector-fed one has no target of its own, only the `target_info` series the collector's exporter keeps while the
+ * service sends (until the exporter's metric expiration, 5 minutes by default, after it stopped).
+ */
+function livenessAlerts(model: Model): AlertSpec[] {
+  const { job, selector: sel } = model;
+  const base = { job, instance: INSTANCE };
+  const scraped = model.config.service.source === 'scrape';
+  const present = scraped ? 'up' : TARGET_INFO;
+  const down: AlertSpec = {
+    alert: 'McpServerDown',
+    expr: scraped
+      ? `up{${sel}} == 0`
+      : // Instances that sent within the last hour and no longer do.
+        `max by (job, instance) (max_over_time(${TARGET_INFO}{${sel}}[1h])) unless on (job, instance) ${TARGET_INFO}{${sel}}`,
+    for: '1m',
+    severity: 'critical',
+    priority: 'P1',
+    summary: 'An MCP server instance is down.',
+    description: scraped
+      ? 'Prometheus cannot scrape {{ $labels.instance }} of job {{ $labels.job }} (up = {{ $value }}).'
+      : 'Instance {{ $labels.instance }} of job {{ $labels.job }} stopped sending telemetry to the collector.',
+    dashboard: 'overview',
+    runbook: {
+      meaning: scraped
+        ? 'Prometheus has failed to scrape this instance for over a minute: the process is gone, hung, or unreachable.'
+        : 'The collector has had no metrics from this instance for longer than its metric expiration (5 minutes by default): the process is gone, hung, or cannot reach the collector.',
+      impact: 'Every client routed to this instance gets connection errors; with one instance, the service is down.',
+      investigate: [
+        'Check the process and its last logs: is it running, did it crash, was it OOM-killed (exit code 137)?',
+        scraped
+          ? 'Open the metrics endpoint yourself (`curl http://<instance>/metrics`) to tell a dead process from a network problem.'
+          : "Check that the collector runs and that the instance's OTLP exporter reaches it (its logs name export failures).",
+        'Check /health/live and /health/ready of the instance.',
+        'Look for a deployment or configuration change in the last hour.',
+      ],
+      mitigate: [
+        'Restart the instance; if it keeps dying, roll back the last deployment.',
+        'If the host or network is at fault, move the instance or fail traffic over to healthy instances.',
+      ],
+    },
+    cases: scraped
+      ? [
+          {
+            name: 'an instance that stopped answering scrapes',
+            interval: '1m',
+            inputs: [gauge('up', base, 0, 10)],
+            evalTime: '5m',
+            expect: [{ labels: base, value: '0' }],
+          },
+          {
+            name: 'a healthy instance',
+            interval: '1m',
+            inputs: [gauge('up', base, 1, 10)],
+            evalTime: '5m',
+            expect: [],
+          },
+        ]
+      : [
+          {
+            name: 'an instance whose telemetry stopped reaching the collector',
+            interval: '1m',
+            inputs: [vanishing(TARGET_INFO, base, 1, 9)],
+            evalTime: '15m',
+            expect: [{ labels: base, value: '1' }],
+          },
+          {
+            name: 'an instance still sending',
+            interval: '1m',
+            inputs: [gauge(TARGET_INFO, base, 1, 20)],
+            evalTime: '15m',
+            expect: [],
+          },
+        ],
+  };
+  const absent: AlertSpec = {
+    alert: 'McpServerAbsent',
+    expr: `absent(${present}{${sel}})`,
+    for: '5m',
+    severity: 'critical',
+    priority: 'P1',
+    summary: 'No MCP server instance is being scraped.',
+    description: scraped
+      ? `Prometheus has no target for job {{ $labels.job }}: the service is not deployed or not discovered.`
+      : `No instance of job {{ $labels.job }} sends telemetry through the collector: the service is not deployed or not exporting.`,
+    dashboard: 'overview',
+    runbook: {
+      meaning: scraped
+        ? 'Prometheus has no scrape target for the service at all: nothing to monitor, so no other alert can fire.'
+        : 'The collector holds no metrics of the service at all: nothing to monitor, so no other alert can fire.',
+      impact: 'Possibly a full outage, and certainly a monitoring blind spot.',
+      investigate: scraped
+        ? [
+            'Check that the service is deployed and its pods or processes exist.',
+            'Check Prometheus service discovery (Status → Targets) and the scrape configuration for the job.',
+            'Check relabelling rules that may have dropped the target.',
+          ]
+        : [
+            'Check that the service is deployed and its pods or processes exist.',
+            "Check the service's OTLP endpoint and that Prometheus scrapes the collector's Prometheus exporter (Status → Targets).",
+            `Check the service's service.name and service.namespace: its job is their join, here ${job}.`,
+          ],
+      mitigate: [
+        scraped
+          ? 'Redeploy the service or fix the scrape configuration; confirm the target shows up as UP.'
+          : `Redeploy the service or fix its OTLP export; confirm ${TARGET_INFO}{${sel}} is back.`,
+      ],
+    },
+    cases: [
+      {
+        name: 'no series of the job, only another job',
+        interval: '1m',
+        inputs: [gauge(present, { job: 'something-else', instance: 'x:1' }, 1, 20)],
+        evalTime: '10m',
+        expect: [{ labels: { job }, value: '1' }],
+      },
+      {
+        name: 'an instance of the job is there',
+        interval: '1m',
+        inputs: [gauge(present, base, 1, 20)],
+        evalTime: '10m',
+        expect: [],
+      },
+    ],
+  };
+  return [down, absent];
+}
+
 /** Threshold alerts: the operations guides' numbers, from the configuration. */
 export function thresholdAlerts(model: Model): AlertSpec[] {
   const t = model.config.thresholds;
@@ -75,79 +204,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   const specs: AlertSpec[] = [];
 
   // --- availability -------------------------------------------------------------------------------------------
-  specs.push({
-    alert: 'McpServerDown',
-    expr: `up{${sel}} == 0`,
-    for: '1m',
-    severity: 'critical',
-    priority: 'P1',
-    summary: 'An MCP server instance is down.',
-    description: 'Prometheus cannot scrape {{ $labels.instance }} of job {{ $labels.job }} (up = {{ $value }}).',
-    dashboard: 'overview',
-    runbook: {
-      meaning:
-        'Prometheus has failed to scrape this instance for over a minute: the process is gone, hung, or unreachable.',
-      impact: 'Every client routed to this instance gets connection errors; with one instance, the service is down.',
-      investigate: [
-        'Check the process and its last logs: is it running, did it crash, was it OOM-killed (exit code 137)?',
-        'Open the metrics endpoint yourself (`curl http://<instance>/metrics`) to tell a dead process from a network problem.',
-        'Check /health/live and /health/ready of the instance.',
-        'Look for a deployment or configuration change in the last hour.',
-      ],
-      mitigate: [
-        'Restart the instance; if it keeps dying, roll back the last deployment.',
-        'If the host or network is at fault, move the instance or fail traffic over to healthy instances.',
-      ],
-    },
-    cases: [
-      {
-        name: 'an instance that stopped answering scrapes',
-        interval: '1m',
-        inputs: [gauge('up', base, 0, 10)],
-        evalTime: '5m',
-        expect: [{ labels: base, value: '0' }],
-      },
-      { name: 'a healthy instance', interval: '1m', inputs: [gauge('up', base, 1, 10)], evalTime: '5m', expect: [] },
-    ],
-  });
-
-  specs.push({
-    alert: 'McpServerAbsent',
-    expr: `absent(up{${sel}})`,
-    for: '5m',
-    severity: 'critical',
-    priority: 'P1',
-    summary: 'No MCP server instance is being scraped.',
-    description: `Prometheus has no target for job {{ $labels.job }}: the service is not deployed or not discovered.`,
-    dashboard: 'overview',
-    runbook: {
-      meaning:
-        'Prometheus has no scrape target for the service at all: nothing to monitor, so no other alert can fire.',
-      impact: 'Possibly a full outage, and certainly a monitoring blind spot.',
-      investigate: [
-        'Check that the service is deployed and its pods or processes exist.',
-        'Check Prometheus service discovery (Status → Targets) and the scrape configuration for the job.',
-        'Check relabelling rules that may have dropped the target.',
-      ],
-      mitigate: ['Redeploy the service or fix the scrape configuration; confirm the target shows up as UP.'],
-    },
-    cases: [
-      {
-        name: 'no target of the job, only another job',
-        interval: '1m',
-        inputs: [gauge('up', { job: 'something-else', instance: 'x:1' }, 1, 20)],
-        evalTime: '10m',
-        expect: [{ labels: { job }, value: '1' }],
-      },
-      {
-        name: 'a target of the job exists',
-        interval: '1m',
-        inputs: [gauge('up', base, 1, 20)],
-        evalTime: '10m',
-        expect: [],
-      },
-    ],
-  });
+  specs.push(...livenessAlerts(model));
 
   const errorRatio = t.errorRatio;
   const errorsAbove = above(errorRatio.value);

@@ -69,7 +69,10 @@ function latencySlo(
 /** Resolve the configuration into the model: selectors, SLOs with their matchers. */
 export function buildModel(config: Config): Model {
   const service = config.service.name;
-  const job = config.service.job ?? service;
+  // The collector's Prometheus exporter names a service's job service.namespace/service.name.
+  const job =
+    config.service.job ??
+    (config.service.source === 'collector' ? `${config.collector.resource.serviceNamespace}/${service}` : service);
   const slos: Slo[] = [
     {
       id: `${service}-availability`,

@@ -1,3 +1,4 @@
+import { TARGET_INFO } from '../contract.js';
 /**
  * The metric names a PromQL expression reads. Not a parser (promtool parses, with Prometheus's own grammar): a lexer
  * that skips strings, label matchers, ranges and grouping lists, and keeps identifiers that are neither functions,
@@ -27,6 +28,7 @@ const GROUPING = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'grou
 /** Series Prometheus itself provides. */
 export const SYNTHETIC_METRICS = new Set([
   'up',
+  TARGET_INFO,
   'scrape_duration_seconds',
   'scrape_samples_scraped',
   'ALERTS',
