@@ -108,14 +108,15 @@ const VARIANTS: Record<string, unknown> = {
       latencyP95: { value: 0.5 },
       toolSuccess: { value: 0.999 },
       tenantErrorRatio: { value: 10 },
-      saturation: { value: 0.5 },
+      saturation: { value: 0.5, window: '2m' },
       maxInFlight: 20,
       maxSessions: 50,
       cpu: { value: 0.9 },
       cpuCores: 4,
-      memory: { value: 0.95 },
+      memory: { value: 0.95, window: '15m' },
       memoryLimitBytes: 2147483648,
-      eventLoopLagSeconds: { value: 1 },
+      eventLoopLagSeconds: { value: 1, window: '10m' },
+      latencyBaseline: { value: 2, window: '15m' },
       authFailures: { value: 5 },
       cacheHitRatio: { value: 0.5 },
       rateLimited: { value: 1 },
@@ -195,6 +196,30 @@ describe.skipIf(needs('promtool', 'amtool').skip)(
     });
   },
 );
+
+describe('every window setting reaches its alert', () => {
+  it('saturation, memory, event-loop lag and the latency baseline average over their configured windows', () => {
+    const bundle = generateBundle(
+      resolveConfig(VARIANTS['stricter thresholds, other windows and capacities, a job unlike the service']),
+      'windows',
+    );
+    const rules = (
+      parse(bundle.get(PATHS.rules)!) as { groups: { rules: { alert?: string; expr: string }[] }[] }
+    ).groups
+      .flatMap((group) => group.rules)
+      .filter((rule) => rule.alert);
+    const expr = (alert: string) => rules.find((rule) => rule.alert === alert)!.expr;
+    expect(expr('McpInFlightSaturation')).toContain(
+      'avg_over_time(mcp_server_operations_in_flight{job="mcp/billing-prod"}[2m])',
+    );
+    expect(expr('McpSessionsSaturation')).toContain('[2m])');
+    expect(expr('McpHighMemory')).toContain(
+      'avg_over_time(process_resident_memory_bytes{job="mcp/billing-prod"}[15m])',
+    );
+    expect(expr('McpEventLoopLag')).toContain('[10m])');
+    expect(expr('McpLatencyAboveBaseline')).toContain('quantile="0.95"}[15m])');
+  });
+});
 
 describe('service.source', () => {
   const rules = (raw: unknown) => {

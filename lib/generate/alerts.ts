@@ -448,13 +448,14 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     const firing: AlertCase = {
       name: `${what} at ${firingValue} of the limit of ${limit}`,
       interval: '1m',
-      inputs: [gauge(metric, { ...base, ...label }, firingValue, 30)],
-      evalTime: after('1m', saturation.for),
+      inputs: [gauge(metric, { ...base, ...label }, firingValue, 60)],
+      evalTime: after(saturation.window, saturation.for),
       expect: [{ labels: base, value: humanizePercentage(firingValue / limit) }],
     };
     specs.push({
       alert,
-      expr: `sum by (job, instance) (${metric}{${sel}}) / ${limit} > ${saturation.value}`,
+      // Averaged over the window: a burst of a few seconds is no saturation.
+      expr: `sum by (job, instance) (avg_over_time(${metric}{${sel}}[${saturation.window}])) / ${limit} > ${saturation.value}`,
       for: saturation.for,
       severity: 'warning',
       priority: 'P3',
@@ -462,7 +463,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       description: `{{ $labels.instance }} of {{ $labels.job }} runs at {{ $value | humanizePercentage }} of its capacity of ${limit} ${what}.`,
       dashboard: 'runtime',
       runbook: {
-        meaning: `${what} on one instance have been above ${pct(saturation.value)}% of the configured capacity (${limit}) for ${saturation.for}.`,
+        meaning: `${what} on one instance, averaged over ${saturation.window}, have been above ${pct(saturation.value)}% of the configured capacity (${limit}) for ${saturation.for}.`,
         impact: 'The instance is about to queue or reject work; latency rises first.',
         investigate: [
           `Check the ${what} trend on the Runtime dashboard: steady growth (load) or a step (stuck requests, leaked sessions)?`,
@@ -479,8 +480,8 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
         {
           name: `${what} just below ${pct(saturation.value)}% of the limit`,
           interval: '1m',
-          inputs: [gauge(metric, { ...base, ...label }, quietValue, 30)],
-          evalTime: after('1m', saturation.for),
+          inputs: [gauge(metric, { ...base, ...label }, quietValue, 60)],
+          evalTime: after(saturation.window, saturation.for),
           expect: [],
         },
       ],
@@ -537,17 +538,17 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
 
   const memory = t.memory;
   const limit = t.memoryLimitBytes;
-  const memoryCase = (ratio: number) => [gauge(PROCESS_METRICS.residentMemory, base, Math.round(limit * ratio), 30)];
+  const memoryCase = (ratio: number) => [gauge(PROCESS_METRICS.residentMemory, base, Math.round(limit * ratio), 60)];
   const memoryFiring: AlertCase = {
     name: `resident memory at ${humanizePercentage(above(memory.value))} of the limit`,
     interval: '1m',
     inputs: memoryCase(above(memory.value)),
-    evalTime: after('1m', memory.for),
+    evalTime: after(memory.window, memory.for),
     expect: [{ labels: base, value: humanizePercentage(Math.round(limit * above(memory.value)) / limit) }],
   };
   specs.push({
     alert: 'McpHighMemory',
-    expr: `${PROCESS_METRICS.residentMemory}{${sel}} / ${limit} > ${memory.value}`,
+    expr: `avg_over_time(${PROCESS_METRICS.residentMemory}{${sel}}[${memory.window}]) / ${limit} > ${memory.value}`,
     for: memory.for,
     severity: 'warning',
     priority: 'P3',
@@ -555,7 +556,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     description: `{{ $labels.instance }} of {{ $labels.job }} uses {{ $value | humanizePercentage }} of its ${limit} bytes memory limit.`,
     dashboard: 'runtime',
     runbook: {
-      meaning: `Resident memory has been above ${pct(memory.value)}% of the configured limit (${limit} bytes) for ${memory.for}.`,
+      meaning: `Resident memory, averaged over ${memory.window}, has been above ${pct(memory.value)}% of the configured limit (${limit} bytes) for ${memory.for}.`,
       impact: 'The instance risks being OOM-killed, dropping every in-flight request.',
       investigate: [
         'On the Runtime dashboard, compare heap used, external memory and RSS: a JS heap leak or native memory?',
@@ -573,7 +574,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
         name: 'resident memory just below the threshold',
         interval: '1m',
         inputs: memoryCase(below(memory.value)),
-        evalTime: after('1m', memory.for),
+        evalTime: after(memory.window, memory.for),
         expect: [],
       },
     ],
@@ -644,17 +645,17 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   });
 
   const lag = t.eventLoopLagSeconds;
-  const lagCase = (value: number) => [gauge(PROCESS_METRICS.eventLoopLagP99, base, value, 30)];
+  const lagCase = (value: number) => [gauge(PROCESS_METRICS.eventLoopLagP99, base, value, 60)];
   const lagFiring: AlertCase = {
     name: 'event-loop lag p99 at 1.6 times the threshold',
     interval: '1m',
     inputs: lagCase(lag.value * 1.6),
-    evalTime: after('1m', lag.for),
+    evalTime: after(lag.window, lag.for),
     expect: [{ labels: base, value: humanizeDuration(lag.value * 1.6) }],
   };
   specs.push({
     alert: 'McpEventLoopLag',
-    expr: `max by (job, instance) (${PROCESS_METRICS.eventLoopLagP99}{${sel}}) > ${lag.value}`,
+    expr: `max by (job, instance) (avg_over_time(${PROCESS_METRICS.eventLoopLagP99}{${sel}}[${lag.window}])) > ${lag.value}`,
     for: lag.for,
     severity: 'warning',
     priority: 'P3',
@@ -678,7 +679,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
         name: 'event-loop lag just below the threshold',
         interval: '1m',
         inputs: lagCase(lag.value * 0.9),
-        evalTime: after('1m', lag.for),
+        evalTime: after(lag.window, lag.for),
         expect: [],
       },
     ],
@@ -1026,11 +1027,13 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       for (const [index, count] of Object.entries(recent)) if (i >= Number(index)) after += count;
       return { series: bucketSeries.series, values: `0+${before}x${week} ${before * week}+${after}x12` };
     });
+  // The recent p95, averaged over the configured window, against the week's.
+  const recent = `avg_over_time(${p95Record}[${baseline.window}])`;
   specs.push({
     alert: 'McpLatencyAboveBaseline',
     expr:
-      `${p95Record}\n  > ${baseline.value} * avg_over_time(${p95Record}[7d])\n` +
-      `and ${p95Record}\n  > avg_over_time(${p95Record}[7d]) + 3 * stddev_over_time(${p95Record}[7d])`,
+      `${recent}\n  > ${baseline.value} * avg_over_time(${p95Record}[7d])\n` +
+      `and ${recent}\n  > avg_over_time(${p95Record}[7d]) + 3 * stddev_over_time(${p95Record}[7d])`,
     for: baseline.for,
     severity: 'info',
     priority: 'P4',
