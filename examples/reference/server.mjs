@@ -73,7 +73,9 @@ const service = {
   faults,
   breaker,
   registry,
-  cache: new TtlCache({ maxEntries: 10_000, ttlMs: 60_000 }),
+  // Five minutes: at the demo's rates (10–20 requests a second over five tenants) the healthy hit ratio settles near
+  // 0.87–0.89, above the cache alert's 0.8; with one minute it sat near 0.61–0.69 and the alert fired with no fault.
+  cache: new TtlCache({ maxEntries: 10_000, ttlMs: 300_000 }),
   signals: appSignals,
 };
 

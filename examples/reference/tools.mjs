@@ -54,7 +54,7 @@ export function registerCapabilities(server, service) {
     'search',
     {
       title: 'Search governance documents',
-      description: 'Full-text search over the governance documents. Results are cached per tenant for a minute.',
+      description: 'Full-text search over the governance documents. Results are cached per tenant for five minutes.',
       inputSchema: z.object({ query: z.string().min(1).max(200), limit: z.number().int().min(1).max(10).optional() }),
       outputSchema: z.object({
         results: z.array(z.object({ id: z.string(), title: z.string(), score: z.number(), snippet: z.string() })),
