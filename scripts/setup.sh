@@ -10,6 +10,8 @@ NODE24_VERSION="24"
 PINT_VERSION="v0.62.0"
 # The official Python MCP SDK for examples/python/server.py; must equal MCP_PYTHON_VERSION in test/fixtures/python.ts.
 MCP_PYTHON_VERSION="2.3.0"
+# The OpenTelemetry SDK and OTLP exporter the example server sends its SERVER spans with, when asked to.
+OTEL_PYTHON_VERSION="1.45.2"
 
 echo "setup: npm packages (npm ci)"
 npm ci --no-audit --no-fund
@@ -107,19 +109,23 @@ MCP_PYTHON_VENV="$CACHE/python-mcp/$MCP_PYTHON_VERSION"
 mcp_python_version() {
   "$MCP_PYTHON_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null || true
 }
-if [ "$(mcp_python_version)" != "$MCP_PYTHON_VERSION" ]; then
+otel_python_version() {
+  "$MCP_PYTHON_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("opentelemetry-exporter-otlp-proto-http"))' 2>/dev/null || true
+}
+if [ "$(mcp_python_version)" != "$MCP_PYTHON_VERSION" ] || [ "$(otel_python_version)" != "$OTEL_PYTHON_VERSION" ]; then
   python="$(command -v python3 || command -v python || true)"
   if [ -z "$python" ]; then
     echo "setup: Python 3 is missing; install it to run the Python MCP server (mcp $MCP_PYTHON_VERSION)" >&2
     exit 1
   fi
-  echo "setup: Python mcp $MCP_PYTHON_VERSION with $("$python" --version 2>&1) into $MCP_PYTHON_VENV"
+  echo "setup: Python mcp $MCP_PYTHON_VERSION and OpenTelemetry $OTEL_PYTHON_VERSION with $("$python" --version 2>&1) into $MCP_PYTHON_VENV"
   started=$SECONDS
-  "$python" -m venv "$MCP_PYTHON_VENV"
-  "$MCP_PYTHON_VENV/bin/python" -m pip install -q --disable-pip-version-check "mcp==$MCP_PYTHON_VERSION"
-  echo "setup: Python mcp installed in $((SECONDS - started)) s"
+  [ -x "$MCP_PYTHON_VENV/bin/python" ] || "$python" -m venv "$MCP_PYTHON_VENV"
+  "$MCP_PYTHON_VENV/bin/python" -m pip install -q --disable-pip-version-check "mcp==$MCP_PYTHON_VERSION" \
+    "opentelemetry-sdk==$OTEL_PYTHON_VERSION" "opentelemetry-exporter-otlp-proto-http==$OTEL_PYTHON_VERSION"
+  echo "setup: Python packages installed in $((SECONDS - started)) s"
 fi
-echo "setup: Python mcp $(mcp_python_version) ($MCP_PYTHON_VENV/bin/python)"
+echo "setup: Python mcp $(mcp_python_version), OpenTelemetry $(otel_python_version) ($MCP_PYTHON_VENV/bin/python)"
 
 # The OpenTelemetry Collector the tests run: built from its Go modules with the collector builder, cached by the hash
 # of collector/manifest.yaml.

@@ -28,6 +28,7 @@ const NODE_INDEPENDENT = [
   // the sidecar-*.test.ts suites).
   'test/python-server.test.ts',
   'test/sidecar-e2e.test.ts',
+  'test/collector-operations.test.ts',
 ];
 
 const runs = [{ label: `node ${process.versions.node}`, node: process.execPath, exclude: [] }];

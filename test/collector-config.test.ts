@@ -46,6 +46,13 @@ const statements = (config: CollectorConfig) => section(config, 'processors')['t
 const routedConfig = resolveConfig({
   collector: { routing: { tenants: ['acme', 'globex'], defaultTenant: 'shared' } },
 });
+/** Every feature on: tenant routing, and operations computed from the spans of a service that sends no metrics. */
+const everythingConfig = resolveConfig({
+  collector: {
+    routing: { tenants: ['acme', 'globex'], defaultTenant: 'shared' },
+    operationsFromSpans: { services: ['py-finance'], tools: ['echo'] },
+  },
+});
 
 describe('the collector config', () => {
   it('receives OTLP over gRPC and HTTP on the exported ports, with a health check and self-metrics', () => {
@@ -249,7 +256,7 @@ describe('the builder manifest', () => {
 
   it('builds otelcol-mcp with exactly the components the configs use, all from the pinned release', () => {
     expect(manifest.dist).toMatchObject({ name: OTELCOL_DIST, version: OTELCOL_VERSION });
-    const variants = [collectorConfig(routedConfig), collectorConfig(routedConfig, { exporters: 'file' })];
+    const variants = [collectorConfig(everythingConfig), collectorConfig(everythingConfig, { exporters: 'file' })];
     for (const kind of kinds) {
       const types = [...new Set(variants.flatMap((variant) => componentsOf(variant)[kind]))];
       const modules = COMPONENT_MODULES[kind] as Record<string, string>;

@@ -11,6 +11,8 @@ Environment:
     MCP_HOST        127.0.0.1 (default)      MCP_PORT  8000 (default)      MCP_PATH  /mcp (default)
     MCP_STATELESS   1: stateless HTTP with JSON responses (default: stateful sessions, SSE responses)
     FAIL_ALL        1: echo and add return error results too, so the error ratio goes up
+    OTEL_EXPORTER_OTLP_ENDPOINT   set: the SDK's own SERVER spans go there over OTLP/HTTP (service.name from
+                    OTEL_SERVICE_NAME), for the collector to turn into the operation-duration histogram
 """
 
 import os
@@ -97,7 +99,21 @@ def serve_http() -> None:
     AnnouncingServer(config).run()
 
 
+def export_spans() -> None:
+    """Send the spans the SDK makes for every request (it needs only a tracer provider) to the OTLP endpoint."""
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    provider = TracerProvider()  # its resource reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+
+
 if __name__ == "__main__":
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        export_spans()
     if TRANSPORT == "stdio":
         mcp.run()
     elif TRANSPORT == "http":

@@ -70,6 +70,7 @@ export interface CollectorSettings {
   sampling: { percentage: number; decisionWait: string };
   redaction: { allowArguments: string[]; allowResults: string[]; blockedValues: string[] };
   routing: { tenants: string[]; defaultTenant?: string };
+  operationsFromSpans: { services: string[]; tools: string[] };
 }
 
 /** One problem of a configuration: where (a JSON pointer), what was found, and how to fix it. */

@@ -397,6 +397,29 @@ export const CONFIG_SCHEMA = {
             },
           },
         },
+        operationsFromSpans: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            services: {
+              type: 'array',
+              uniqueItems: true,
+              items: { type: 'string', pattern: '^[^"\\\\]{1,128}$' },
+              default: [],
+              description:
+                'service.name of servers that send MCP SERVER spans but no metrics (the Python SDK): the collector computes mcp_server_operation_duration_seconds from their spans; a service that exports the metric itself would count twice',
+            },
+            tools: {
+              type: 'array',
+              uniqueItems: true,
+              items: { type: 'string', pattern: '^[^"\\\\]{1,256}$' },
+              default: [],
+              description:
+                'tool names those spans keep as the gen_ai_tool_name label; every other tool name is _OTHER (names come from clients)',
+            },
+          },
+        },
       },
     },
   },

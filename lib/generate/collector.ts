@@ -16,7 +16,7 @@
 import { stringify } from 'yaml';
 import { resolveConfig } from '../config/config.js';
 import type { Config } from '../config/config.js';
-import { ATTR, DURATION_BUCKETS_SECONDS } from '../contract.js';
+import { ATTR, DURATION_BUCKETS_SECONDS, METRICS, OTHER, SPEC_REQUEST_METHODS } from '../contract.js';
 import { SECRET_KEY_PATTERN, SECRET_VALUE_PATTERNS } from '../redaction.js';
 
 /**
@@ -74,6 +74,7 @@ export const COMPONENT_MODULES = {
     transform: `${CONTRIB}/processor/transformprocessor`,
     redaction: `${CONTRIB}/processor/redactionprocessor`,
     tail_sampling: `${CONTRIB}/processor/tailsamplingprocessor`,
+    filter: `${CONTRIB}/processor/filterprocessor`,
   },
   connectors: {
     span_metrics: `${CONTRIB}/connector/spanmetricsconnector`,
@@ -304,6 +305,7 @@ export function collectorConfig(config: Config, options: CollectorOptions = {}):
       num_traces: 50000,
       policies: samplingPolicies(config),
     },
+    ...operationProcessors(config),
   };
 
   const connectors: Record<string, unknown> = {
@@ -323,6 +325,8 @@ export function collectorConfig(config: Config, options: CollectorOptions = {}):
       metrics_flush_interval: options.flushInterval ?? '15s',
     },
   };
+  const fromSpans = settings.operationsFromSpans.services.length > 0;
+  if (fromSpans) connectors[OPERATIONS_CONNECTOR] = operationsConnector(options.flushInterval);
   if (routed) {
     const table = (context: 'span' | 'log') =>
       routes
@@ -339,6 +343,13 @@ export function collectorConfig(config: Config, options: CollectorOptions = {}):
   const content = [...front, 'transform/tool_content', 'transform/credentials', 'redaction'];
   const pipelines: Record<string, unknown> = {
     'traces/spanmetrics': { receivers: ['otlp'], processors: front, exporters: ['span_metrics'] },
+    ...(fromSpans && {
+      'traces/mcp_operations': {
+        receivers: ['otlp'],
+        processors: [...front, ...Object.keys(operationProcessors(config))],
+        exporters: [OPERATIONS_CONNECTOR],
+      },
+    }),
     traces: {
       receivers: ['otlp'],
       processors: [...content, 'tail_sampling'],
@@ -361,7 +372,7 @@ export function collectorConfig(config: Config, options: CollectorOptions = {}):
     }
   }
   pipelines['metrics'] = {
-    receivers: ['otlp', 'span_metrics'],
+    receivers: ['otlp', 'span_metrics', ...(fromSpans ? [OPERATIONS_CONNECTOR] : [])],
     processors: [...front, 'redaction'],
     exporters: [metricsExporter],
   };
@@ -388,6 +399,71 @@ export function collectorConfig(config: Config, options: CollectorOptions = {}):
   };
 }
 
+/** The span-metrics connector that writes the operation-duration histogram of services that send spans only. */
+const OPERATIONS_CONNECTOR = 'span_metrics/mcp_operations';
+
+/** `^(a|b)\z` in RE2, each alternative literal (`\z`: see SECRET_KEY). */
+const anyOf = (values: readonly string[]) =>
+  String.raw`^(` + values.map((value) => value.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')).join('|') + String.raw`)\z`;
+
+/**
+ * For the services of `collector.operationsFromSpans`: keep their MCP SERVER spans of requests (not notifications,
+ * not other spans, not other services), and bound what becomes a label as the library does — methods of the
+ * specification and the configured tools keep their names, anything else a client sends is `_OTHER`.
+ */
+function operationProcessors(config: Config): Record<string, unknown> {
+  const { services, tools } = config.collector.operationsFromSpans;
+  if (services.length === 0) return {};
+  const method = `attributes["${ATTR.MCP_METHOD_NAME}"]`;
+  const tool = `attributes["${ATTR.GEN_AI_TOOL_NAME}"]`;
+  return {
+    // Spans matching any condition are dropped from this pipeline (the traces pipeline still gets them all).
+    'filter/mcp_operations': {
+      error_mode: 'ignore',
+      traces: {
+        span: [
+          'kind != SPAN_KIND_SERVER',
+          `${method} == nil`,
+          `IsMatch(${method}, "^notifications/")`,
+          services.map((service) => `resource.attributes["service.name"] != ${ottlString(service)}`).join(' and '),
+        ],
+      },
+    },
+    'transform/mcp_operations': {
+      error_mode: 'ignore',
+      trace_statements: [
+        {
+          context: 'span',
+          statements: [
+            `set(${method}, "${OTHER}") where not IsMatch(${method}, ${ottlString(literal(anyOf(SPEC_REQUEST_METHODS)))})`,
+            tools.length > 0
+              ? `set(${tool}, "${OTHER}") where ${tool} != nil and not IsMatch(${tool}, ${ottlString(literal(anyOf(tools)))})`
+              : `set(${tool}, "${OTHER}") where ${tool} != nil`,
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** `mcp.server.operation.duration` from the spans of the services above, with the contract's labels and buckets. */
+function operationsConnector(flushInterval: string | undefined): Record<string, unknown> {
+  const histogram = METRICS.serverOperationDuration;
+  return {
+    // The connector names its histogram <namespace>.duration; the exporter adds the unit: the contract's name.
+    namespace: 'mcp.server.operation',
+    histogram: { unit: histogram.unit, explicit: { buckets: histogram.buckets.map(goDuration) } },
+    dimensions: [ATTR.MCP_METHOD_NAME, ATTR.GEN_AI_TOOL_NAME, ATTR.ERROR_TYPE, ATTR.NETWORK_TRANSPORT].map((name) => ({
+      name,
+    })),
+    // The span name repeats the tool as the client sent it: never a label.
+    exclude_dimensions: ['span.name', 'span.kind', 'status.code', 'collector.instance.id'],
+    exemplars: { enabled: true },
+    aggregation_cardinality_limit: 5000,
+    metrics_flush_interval: flushInterval ?? '15s',
+  };
+}
+
 /** Component types a collector config uses, by kind (`otlp_grpc/tempo.acme` counts as `otlp_grpc`). */
 export function componentsOf(collector: CollectorConfig): Record<ComponentKind, string[]> {
   const types = (section: Record<string, unknown> | undefined) =>
@@ -397,7 +473,9 @@ export function componentsOf(collector: CollectorConfig): Record<ComponentKind, 
 
 /** Every variant the generator can write, for a configuration that turns every feature on. */
 function allVariants(): CollectorConfig[] {
-  const everything = resolveConfig({ collector: { routing: { tenants: ['a'], defaultTenant: 'b' } } });
+  const everything = resolveConfig({
+    collector: { routing: { tenants: ['a'], defaultTenant: 'b' }, operationsFromSpans: { services: ['s'] } },
+  });
   return (['backends', 'file'] as const).map((exporters) => collectorConfig(everything, { exporters }));
 }
 
