@@ -29,6 +29,7 @@ const NODE_INDEPENDENT = [
   'test/python-server.test.ts',
   'test/sidecar-e2e.test.ts',
   'test/collector-operations.test.ts',
+  'test/collector-fed-e2e.test.ts',
 ];
 
 const runs = [{ label: `node ${process.versions.node}`, node: process.execPath, exclude: [] }];

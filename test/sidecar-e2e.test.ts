@@ -6,14 +6,13 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { resolveConfig } from '../lib/config/config.js';
 import { METRICS, PROCESS_METRICS } from '../lib/contract.js';
 import { PATHS, generateBundle } from '../lib/generate/bundle.js';
@@ -21,7 +20,7 @@ import { dashboardFiles } from '../lib/generate/dashboards/index.js';
 import { buildModel } from '../lib/generate/model.js';
 import { writeBundle } from '../lib/generate/writer.js';
 import { needs } from './fixtures/binaries.js';
-import { expectEveryPanelToHaveData } from './fixtures/dashboards-e2e.js';
+import { expectEveryPanelToHaveData, readsAnyOf } from './fixtures/dashboards-e2e.js';
 import type { Dashboard } from './fixtures/dashboards.js';
 import { freePort } from './fixtures/ports.js';
 import { startPrometheus } from './fixtures/prometheus.js';
@@ -55,29 +54,6 @@ const NOT_ON_THE_WIRE = [
   METRICS.hookErrors.name,
   ...Object.values(PROCESS_METRICS).filter((name) => !CHILD_PROCESS.includes(name)),
 ];
-
-/** The names above and every recording rule computed from them, transitively, from the generated rule file. */
-function notOnTheWire(rulesFile: string): string[] {
-  const groups = (
-    parse(readFileSync(rulesFile, 'utf8')) as { groups: { rules: { record?: string; expr: string }[] }[] }
-  ).groups;
-  const names = new Set<string>(NOT_ON_THE_WIRE);
-  for (let grown = true; grown;) {
-    grown = false;
-    for (const rule of groups.flatMap((group) => group.rules)) {
-      if (rule.record && !names.has(rule.record) && [...names].some((name) => mentions(rule.expr, name))) {
-        names.add(rule.record);
-        grown = true;
-      }
-    }
-  }
-  return [...names];
-}
-
-/** Whether `expr` reads the series `name` (a histogram's too, through its `_bucket`, `_sum` and `_count`). */
-function mentions(expr: string, name: string): boolean {
-  return new RegExp(`(^|[^a-zA-Z0-9_:])${name}(_bucket|_sum|_count)?($|[^a-zA-Z0-9_:])`).test(expr);
-}
 
 describe.skipIf(needs('prometheus').skip || needsPythonMcp().skip)(
   'the generated bundle over a Python MCP server behind the sidecar',
@@ -221,7 +197,6 @@ describe.skipIf(needs('prometheus').skip || needsPythonMcp().skip)(
           (vector) => vector.length > 0,
           { what: 'McpHighErrorRatio to fire on the Python server', timeoutMs: 90_000 },
         );
-        const skipped = notOnTheWire(join(dir, PATHS.rules));
         const { checked, skipped: notProtocol } = await expectEveryPanelToHaveData(
           prometheus,
           dashboards,
@@ -236,7 +211,7 @@ describe.skipIf(needs('prometheus').skip || needsPythonMcp().skip)(
             __interval: '15s',
             __range: '1h',
           },
-          (expr) => skipped.some((name) => mentions(expr, name)),
+          readsAnyOf(join(dir, PATHS.rules), NOT_ON_THE_WIRE),
         );
         // What the README's table says: the protocol lights most of the dashboards.
         console.log(`sidecar e2e: ${checked} panel queries with data, ${notProtocol} need the server's own signals`);
