@@ -435,6 +435,30 @@ describe('proxy faults', () => {
     }
   });
 
+  it('the server down while a slow client is still sending its body: the whole body is read, then 502', async () => {
+    const proxy = await startProxy(`http://127.0.0.1:${await freePort()}/mcp`);
+    try {
+      const body = message(42, 'tools/call', { name: 'echo', arguments: { text: 'x'.repeat(100_000) } });
+      const answer = await new Promise<RawAnswer>((resolve, reject) => {
+        const outgoing = request(proxy.url, { method: 'POST', headers: POST_HEADERS }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.once('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: text }));
+        });
+        outgoing.once('error', reject);
+        outgoing.write(body.slice(0, 1000));
+        // The rest arrives after the connection to the server has already failed.
+        setTimeout(() => outgoing.end(body.slice(1000)), 300);
+      });
+      expect(answer.status).toBe(502);
+      expect((JSON.parse(answer.body) as { id: number }).id).toBe(42);
+      const samples = await proxy.samples();
+      expect(valueOf(samples, DURATION, { error_type: 'upstream_unavailable' })).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   for (const [tool, cut] of [
     ['crash', 'before answering: 502 with a JSON-RPC error'],
     ['crash-mid-stream', 'mid-stream: the client sees the stream cut'],

@@ -246,6 +246,8 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
     );
     let clientGone = false;
     outgoing.once('error', (error: NodeJS.ErrnoException) => {
+      // The rest of the client's body has nowhere to go: read it to its end, so its requests are known and answered.
+      req.resume();
       // The client gave up before any answer: its requests end unanswered, the server is not to blame.
       if (clientGone) return void fail(exchange, String(JSONRPC.CONNECTION_CLOSED));
       // After the answer began: the stream was cut, the client sees it cut too.

@@ -51,18 +51,19 @@ export function wrapStdio(
       if (!running) throw new Error(`the MCP server (${command}) has exited`);
     });
     const endSession = recorder.sessionStarted(TRANSPORT);
-    const observe = (what: string, work: () => void) => {
+    // Telemetry never breaks the relay: a failure is counted, and the bytes go on.
+    const observe = (work: () => void) => {
       try {
         work();
       } catch {
-        recorder.dropped('metric', `${what}_failed`);
+        recorder.dropped('metric', 'record_failed');
       }
     };
     const tooLarge = () => recorder.dropped('metric', 'message_too_large');
 
     const fromClient = new LineSplitter(
       (line) =>
-        observe('record', () => {
+        observe(() => {
           const messages = parseMessages(line.endsWith('\r') ? line.slice(0, -1) : line);
           if (typeof messages === 'number') recorder.transportError(String(messages), TRANSPORT);
           else for (const message of messages) conversation.fromClient(message, {});
@@ -72,13 +73,14 @@ export function wrapStdio(
     // What the server writes that is no message (a stray print) is relayed like the rest and not read.
     const fromServer = new LineSplitter(
       (line) =>
-        observe('record', () => {
+        observe(() => {
           const messages = parseMessages(line.endsWith('\r') ? line.slice(0, -1) : line);
           if (typeof messages !== 'number') for (const message of messages) conversation.fromServer(message);
         }),
       tooLarge,
     );
 
+    const readClient = (chunk: Buffer) => fromClient.push(chunk);
     const forward = FORWARDED_SIGNALS.map((signal) => {
       const handler = () => child.kill(signal);
       process.on(signal, handler);
@@ -92,7 +94,7 @@ export function wrapStdio(
       io.stdin.off('data', readClient);
       // Our stdin must not keep the process alive once the server is gone.
       if (io.stdin === process.stdin) process.stdin.pause();
-      observe('record', () => {
+      observe(() => {
         conversation.close();
         endSession();
       });
@@ -109,7 +111,6 @@ export function wrapStdio(
     // 'close', not 'exit': the child's stdout has been read to its end, so everything it wrote was relayed.
     child.once('close', (code, signal) => finish(signal ? { signal } : { code: code ?? 1 }));
 
-    const readClient = (chunk: Buffer) => fromClient.push(chunk);
     io.stdin.on('data', readClient);
     io.stdin.pipe(child.stdin);
     child.stdout.on('data', (chunk: Buffer) => fromServer.push(chunk));
