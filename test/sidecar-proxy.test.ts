@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Registry } from 'prom-client';
@@ -23,6 +24,7 @@ import { listenProxy } from '../lib/sidecar/proxy.js';
 import type { InstrumentOptions } from '../lib/types.js';
 import { scrape, valueOf } from './fixtures/metrics.js';
 import { freePort } from './fixtures/ports.js';
+import { waitFor } from './fixtures/prometheus.js';
 import { needsPythonMcp, startPythonHttpServer } from './fixtures/python.js';
 
 const BIN = 'dist/lib/bin.js';
@@ -311,6 +313,55 @@ function jwt(claims: Record<string, unknown>, privateKey: KeyObject, kid = 'k1')
   const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
   return `${input}.${signature.toString('base64url')}`;
 }
+
+describe('proxy and the legacy HTTP+SSE transport', () => {
+  it('answers over the SSE stream what the client posts to its endpoint, and records it as one session', async () => {
+    const port = await freePort();
+    const upstream = spawn('node', ['test/fixtures/plain-server.mjs'], {
+      env: { ...process.env, PORT: String(port), LEGACY_SSE: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    servers.add(upstream);
+    await once(upstream.stderr!, 'data');
+    const proxy = await startProxy(`http://127.0.0.1:${port}/sse`);
+    const session = async (url: string) => {
+      const client = new Client({ name: 'legacy', version: '1' }, { capabilities: { sampling: {} } });
+      client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+        role: 'assistant',
+        model: 'm',
+        content: { type: 'text', text: 'sampled' },
+      }));
+      await client.connect(new SSEClientTransport(new URL(url)));
+      const tools = (await client.listTools()).tools.map((tool) => tool.name);
+      const echo = await client.callTool({ name: 'echo', arguments: { text: 'legacy' } });
+      const ask = await client.callTool({ name: 'ask', arguments: {} });
+      const during = await proxy.samples();
+      await client.close();
+      return { answers: { tools, echo, ask }, during };
+    };
+    try {
+      const direct = await session(`http://127.0.0.1:${port}/sse`);
+      const proxied = await session(proxy.url);
+      expect(proxied.answers).toEqual(direct.answers);
+      const during = proxied.during;
+      expect(valueOf(during, 'mcp_server_sessions_active')).toBe(1);
+      expect(valueOf(during, DURATION, { gen_ai_tool_name: 'echo', error_type: '' })).toBe(1);
+      expect(valueOf(during, DURATION, { mcp_method_name: 'initialize' })).toBe(1);
+      expect(
+        valueOf(during, 'mcp_client_operation_duration_seconds_count', { mcp_method_name: 'sampling/createMessage' }),
+      ).toBe(1);
+      const after = await waitFor(proxy.samples, (now) => valueOf(now, 'mcp_server_sessions_active') === 0, {
+        what: 'the legacy session to end with its stream',
+        timeoutMs: 5000,
+      });
+      expect(valueOf(after, 'mcp_server_session_duration_seconds_count')).toBe(1);
+      expect(valueOf(after, 'mcp_server_operations_in_flight')).toBe(0);
+    } finally {
+      await proxy.close();
+      upstream.kill('SIGKILL');
+    }
+  });
+});
 
 describe('proxy tenants and auth failures', () => {
   let upstream: { url: string; stop(): void };

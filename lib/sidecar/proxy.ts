@@ -49,6 +49,8 @@ export interface ProxyOptions {
 interface Session {
   conversation: Conversation;
   end: () => void;
+  /** The legacy HTTP+SSE transport's message endpoint of the session (path and query), if it has one. */
+  endpoint?: string;
 }
 
 /** Requests seen in one POST body, and how to answer them when the server cannot. */
@@ -69,6 +71,19 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
   const send = secure ? httpsRequest : httpRequest;
   const mcpPath = upstream.pathname;
   const sessions = new Map<string, Session>();
+  /** The legacy HTTP+SSE transport: each session's message endpoint (path and query) → its session id. */
+  const legacyEndpoints = new Map<string, string>();
+
+  /** Whether a request crosses the MCP endpoint (or a legacy session's message endpoint), and its session. */
+  function routeOf(req: IncomingMessage): { observed: boolean; sessionId?: string } {
+    const url = req.url ?? '';
+    if (url.split('?')[0] === mcpPath) {
+      const sessionId = single(req.headers['mcp-session-id']);
+      return sessionId === undefined ? { observed: true } : { observed: true, sessionId };
+    }
+    const legacy = legacyEndpoints.get(url);
+    return legacy === undefined ? { observed: false } : { observed: true, sessionId: legacy };
+  }
 
   health.register('upstream', () => probe(upstream, agent, send));
 
@@ -85,16 +100,18 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
     return id === undefined ? undefined : sessions.get(id);
   }
 
-  function startSession(id: string, conversation: Conversation): void {
+  function startSession(id: string, conversation: Conversation, endpoint?: string): void {
     if (sessions.has(id)) return;
     if (sessions.size >= MAX_SESSIONS) endSession(sessions.keys().next().value!);
-    sessions.set(id, { conversation, end: recorder.sessionStarted(TRANSPORT) });
+    sessions.set(id, { conversation, end: recorder.sessionStarted(TRANSPORT), ...(endpoint && { endpoint }) });
+    if (endpoint) legacyEndpoints.set(endpoint, id);
   }
 
   function endSession(id: string): void {
     const session = sessions.get(id);
     if (!session) return;
     sessions.delete(id);
+    if (session.endpoint) legacyEndpoints.delete(session.endpoint);
     session.conversation.close();
     session.end();
   }
@@ -151,12 +168,15 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
     type: string,
     conversation: Conversation,
     onClose: (complete: boolean, code: number | undefined) => void,
+    onEndpoint: (data: string) => void = () => {},
   ): void {
     // The code of an error the server answered with `id: null`: about the whole body, not one request.
     let code: number | undefined;
     const onEnd = (complete: boolean) => onClose(complete, code);
-    const deliver = (text: string) =>
+    const deliver = (text: string, event = 'message') =>
       guarded(() => {
+        // The legacy HTTP+SSE transport names where the client posts its messages; that is no message.
+        if (event === 'endpoint') return onEndpoint(text);
         const messages = parseMessages(text);
         if (typeof messages === 'number') return;
         for (const message of messages) {
@@ -215,8 +235,7 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
   }
 
   function forward(req: IncomingMessage, res: ServerResponse, exchange: Promise<Exchange> | undefined): void {
-    const observed = (req.url ?? '').split('?')[0] === mcpPath;
-    const sessionId = observed ? single(req.headers['mcp-session-id']) : undefined;
+    const { observed, sessionId } = routeOf(req);
     const outgoing = send(
       {
         protocol: upstream.protocol,
@@ -302,12 +321,41 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
     if (exchange?.initialize && newSession !== undefined && status < 300) {
       guarded(() => startSession(newSession, exchange.conversation));
     }
+    const type = answer.headers['content-type'] ?? '';
+    if (req.method === 'GET' && sessionId === undefined && status < 300 && type.startsWith('text/event-stream')) {
+      return legacyStream(body, type);
+    }
     const conversation = exchange?.conversation ?? sessionOf(sessionId)?.conversation;
     if (!conversation) return body.read(() => {}, endIfGone);
-    readAnswer(body, answer.headers['content-type'] ?? '', conversation, (complete, code) => {
+    readAnswer(body, type, conversation, (complete, code) => {
       if (exchange) settle(exchange, status, complete, sessionId ?? newSession, code);
       endIfGone();
     });
+  }
+
+  /**
+   * A GET stream without a session: the legacy HTTP+SSE transport's, when its first event names the endpoint the
+   * client posts to (`/messages?sessionId=…`). The stream is that session: the answers to what the client posts there
+   * come on it, and it ends when the stream closes.
+   */
+  function legacyStream(body: BodyTap, type: string): void {
+    const conversation = new Conversation(recorder, TRANSPORT);
+    let id: string | undefined;
+    readAnswer(
+      body,
+      type,
+      conversation,
+      () => {
+        if (id !== undefined) guarded(() => endSession(id!));
+      },
+      (data) => {
+        if (id !== undefined) return;
+        const endpoint = new URL(data.trim(), upstream);
+        if (endpoint.origin !== upstream.origin) return;
+        id = endpoint.searchParams.get('sessionId') ?? `${endpoint.pathname}${endpoint.search}`;
+        startSession(id, conversation, `${endpoint.pathname}${endpoint.search}`);
+      },
+    );
   }
 
   /** Answer 502 with a JSON-RPC error: the server behind the proxy could not be reached. */
@@ -323,12 +371,12 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const observed = (req.url ?? '').split('?')[0] === mcpPath;
+    const { observed, sessionId } = routeOf(req);
     let exchange: Promise<Exchange> | undefined;
     if (observed && req.method === 'POST') {
       const identity = await identify(req.headers.authorization, options.jwks).catch(() => ({}) as Identity);
       if (identity.failure) countAuthFailure(identity.failure);
-      exchange = readExchange(req, single(req.headers['mcp-session-id']), identity);
+      exchange = readExchange(req, sessionId, identity);
     }
     forward(req, res, exchange);
   }
