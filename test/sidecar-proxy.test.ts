@@ -270,6 +270,27 @@ describe('proxy telemetry with the SDK client', () => {
     }
   });
 
+  it('follows a session opened before the proxy started, from its next request to its DELETE', async () => {
+    const init = await raw(upstream.url, 'POST', POST_HEADERS, message(1, 'initialize', initializeParams()));
+    const session = init.headers['mcp-session-id'] as string;
+    const headers = { ...POST_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    await raw(upstream.url, 'POST', headers, message(undefined, 'notifications/initialized'));
+    const proxy = await startProxy(upstream.url);
+    try {
+      await raw(proxy.url, 'POST', headers, message(2, 'tools/list'));
+      await raw(proxy.url, 'POST', headers, message(3, 'tools/call', { name: 'echo', arguments: { text: 'x' } }));
+      let samples = await proxy.samples();
+      expect(valueOf(samples, 'mcp_server_sessions_active')).toBe(1);
+      expect(valueOf(samples, DURATION, { gen_ai_tool_name: 'echo', error_type: '' })).toBe(1);
+      await raw(proxy.url, 'DELETE', { 'mcp-session-id': session });
+      samples = await proxy.samples();
+      expect(valueOf(samples, 'mcp_server_sessions_active')).toBe(0);
+      expect(valueOf(samples, 'mcp_server_session_duration_seconds_count')).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('keeps 10,000 invented tool names and tenants within the label bounds', async () => {
     const proxy = await startProxy(upstream.url, { trustedTenantHeader: 'x-tenant-id', maxTenants: 25 });
     try {

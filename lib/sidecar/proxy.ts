@@ -320,6 +320,10 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
     const newSession = single(answer.headers['mcp-session-id']);
     if (exchange?.initialize && newSession !== undefined && status < 300) {
       guarded(() => startSession(newSession, exchange.conversation));
+    } else if (exchange && sessionId !== undefined && !sessionGone && status < 300 && !sessionOf(sessionId)) {
+      // A session the server still serves, opened before this proxy started (a restart, a second replica): followed
+      // from here on.
+      guarded(() => startSession(sessionId, exchange.conversation));
     }
     const type = answer.headers['content-type'] ?? '';
     if (req.method === 'GET' && sessionId === undefined && status < 300 && type.startsWith('text/event-stream')) {
