@@ -17,7 +17,7 @@ import { Conversation } from './conversation.js';
 import { MAX_OBSERVED_MESSAGE_BYTES } from './lines.js';
 import { EventStreamReader } from './sse.js';
 import { parseMessages } from './wire.js';
-import type { Message, WireContext } from './wire.js';
+import type { WireContext } from './wire.js';
 
 const TRANSPORT = 'tcp';
 /** HTTP sessions the proxy follows at once; past this the oldest is forgotten (its session counted as ended). */
@@ -514,5 +514,3 @@ function probe(upstream: URL, agent: HttpAgent, send: typeof httpRequest): Promi
     request.end();
   });
 }
-
-export type { Message };
