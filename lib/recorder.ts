@@ -128,6 +128,15 @@ export class Recorder {
     this.metrics.telemetryDropped.inc({ [LABEL.SIGNAL]: signal, [LABEL.REASON]: reason });
   }
 
+  /** Run telemetry work beside the request's path: a failure is counted, never thrown. */
+  safely(work: () => void): void {
+    try {
+      work();
+    } catch {
+      this.dropped('metric', 'record_failed');
+    }
+  }
+
   private tenantOf(
     sdk: RequestReader,
     context: unknown,

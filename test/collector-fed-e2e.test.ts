@@ -22,7 +22,7 @@ import { expectEveryPanelToHaveData, readsAnyOf } from './fixtures/dashboards-e2
 import type { Dashboard } from './fixtures/dashboards.js';
 import { startPrometheus } from './fixtures/prometheus.js';
 import type { Prometheus } from './fixtures/prometheus.js';
-import { needsPythonMcp, pythonStdioCommand } from './fixtures/python.js';
+import { drivePythonLoad, needsPythonMcp, pythonStdioCommand } from './fixtures/python.js';
 
 /** Every series but the operation histogram: what spans cannot give. */
 const NOT_FROM_SPANS = [
@@ -79,22 +79,7 @@ describe.skipIf(needs('prometheus').skip || needsCollector().skip || needsPython
         await client.listTools();
         clients.push(client);
       }
-      const started = Date.now();
-      let stop = false;
-      const load = (async () => {
-        for (let i = 0; !stop && Date.now() - started < 120_000; i++) {
-          const call =
-            i % 4 === 0
-              ? { name: 'fail', arguments: {} }
-              : i % 4 === 1
-                ? { name: 'slow', arguments: { ms: 30 } }
-                : i % 2
-                  ? { name: 'echo', arguments: { text: i % 10 === 3 ? i : `call ${i}` } }
-                  : { name: 'add', arguments: { a: i, b: 1 } };
-          await clients[(i + Math.floor(i / 4)) % clients.length]!.callTool(call);
-          if (i % 20 === 0) await clients[i % clients.length]!.listTools();
-        }
-      })();
+      const load = drivePythonLoad(clients);
       try {
         await prometheus.waitFor(
           `ALERTS{alertstate="firing", alertname="McpHighErrorRatio", job="${job}"}`,
@@ -128,8 +113,7 @@ describe.skipIf(needs('prometheus').skip || needsCollector().skip || needsPython
         expect(liveness).toEqual([]);
         expect((await prometheus.query(`target_info{job="${job}"}`)).length).toBeGreaterThan(0);
       } finally {
-        stop = true;
-        await load;
+        await load.stop();
         for (const client of clients) await client.close();
       }
     }, 240_000);

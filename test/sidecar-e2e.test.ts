@@ -25,7 +25,7 @@ import type { Dashboard } from './fixtures/dashboards.js';
 import { freePort } from './fixtures/ports.js';
 import { startPrometheus } from './fixtures/prometheus.js';
 import type { Prometheus } from './fixtures/prometheus.js';
-import { needsPythonMcp, pythonStdioCommand, startPythonHttpServer } from './fixtures/python.js';
+import { drivePythonLoad, needsPythonMcp, pythonStdioCommand, startPythonHttpServer } from './fixtures/python.js';
 import type { PythonHttpServer } from './fixtures/python.js';
 
 const BIN = 'dist/lib/bin.js';
@@ -172,25 +172,7 @@ describe.skipIf(needs('prometheus').skip || needsPythonMcp().skip)(
         headers: { ...headers, authorization: `Bearer ${forged.join('.')}` },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
       });
-      const started = Date.now();
-      let stop = false;
-      const load = (async () => {
-        for (let i = 0; !stop && Date.now() - started < 120_000; i++) {
-          // Every client calls every tool over time.
-          const client = clients[(i + Math.floor(i / 4)) % clients.length]!;
-          const call =
-            i % 4 === 0
-              ? { name: 'fail', arguments: {} }
-              : i % 4 === 1
-                ? { name: 'slow', arguments: { ms: 30 } }
-                : i % 2
-                  ? // now and then arguments the server refuses
-                    { name: 'echo', arguments: { text: i % 10 === 3 ? i : `call ${i}` } }
-                  : { name: 'add', arguments: { a: i, b: 1 } };
-          await client.callTool(call);
-          if (i % 20 === 0) await client.listTools();
-        }
-      })();
+      const load = drivePythonLoad(clients);
       try {
         await prometheus.waitFor(
           `ALERTS{alertstate="firing", alertname="McpHighErrorRatio", job="${JOB}"}`,
@@ -230,8 +212,7 @@ describe.skipIf(needs('prometheus').skip || needsPythonMcp().skip)(
         );
         expect(transports.map((sample) => sample.metric['network_transport']).sort()).toEqual(['pipe', 'tcp']);
       } finally {
-        stop = true;
-        await load;
+        await load.stop();
         for (const client of clients.slice(0, TENANTS.length)) await client.close();
       }
     }, 240_000);

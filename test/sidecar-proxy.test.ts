@@ -21,6 +21,7 @@ import { Health } from '../lib/health.js';
 import { Recorder } from '../lib/recorder.js';
 import { Jwks } from '../lib/sidecar/auth.js';
 import { listenProxy } from '../lib/sidecar/proxy.js';
+import { wire } from '../lib/sidecar/wire.js';
 import type { InstrumentOptions } from '../lib/types.js';
 import { scrape, valueOf } from './fixtures/metrics.js';
 import { freePort } from './fixtures/ports.js';
@@ -334,6 +335,19 @@ function jwt(claims: Record<string, unknown>, privateKey: KeyObject, kid = 'k1')
   const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
   return `${input}.${signature.toString('base64url')}`;
 }
+
+describe('error types read from results on the wire', () => {
+  const result = (text: string) => ({ content: [{ type: 'text', text }], isError: true });
+  it('take the code the TypeScript SDK folded into the text, within the JSON-RPC range only', () => {
+    expect(wire.errorTypeOfResult(result('MCP error -32602: Tool nope not found'), undefined, true)).toBe('-32602');
+    expect(wire.errorTypeOfResult(result('MCP error -32001: Request timed out'), undefined, true)).toBe('-32001');
+    // A tool that echoes client text beginning the same way mints no label value.
+    for (const text of ['MCP error 1234567: chosen by a client', 'MCP error -999999: no', 'MCP error -1: x']) {
+      expect(wire.errorTypeOfResult(result(text), undefined, true)).toBe('tool_error');
+    }
+    expect(wire.errorTypeOfResult({ content: [] }, undefined, true)).toBe('');
+  });
+});
 
 describe('proxy and the legacy HTTP+SSE transport', () => {
   it('answers over the SSE stream what the client posts to its endpoint, and records it as one session', async () => {

@@ -30,8 +30,9 @@ interface Extra {
 }
 
 // The code of an McpError thrown inside tools/call, folded by McpServer into the result's text. A tool output that
-// fails its own schema is the server's fault, whatever its code.
-const FOLDED_MCP_ERROR = /^MCP error (-?\d+): (?!Output validation error)/;
+// fails its own schema is the server's fault, whatever its code. Only the JSON-RPC range counts: a tool may echo
+// client text that happens to begin the same way, and its digits must not mint label values.
+const FOLDED_MCP_ERROR = /^MCP error (-32[0-7]\d\d): (?!Output validation error)/;
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -1,7 +1,7 @@
 import { JSONRPC, OTHER, SPEC_CLIENT_REQUEST_METHODS, SPEC_NOTIFICATIONS, SPEC_REQUEST_METHODS } from '../contract.js';
 import type { Operation, Recorder, ServerView } from '../recorder.js';
 import { OK } from '../sdk/common.js';
-import { protocolVersionOf, wire } from './wire.js';
+import { protocolRevision, protocolVersionOf, wire } from './wire.js';
 import type { Message, WireContext } from './wire.js';
 
 /**
@@ -126,6 +126,5 @@ export class Conversation {
 }
 
 function versionOf(result: unknown): string | undefined {
-  const version = (result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-  return typeof version === 'string' && version.length <= 32 ? version : undefined;
+  return protocolRevision((result as { protocolVersion?: unknown } | undefined)?.protocolVersion);
 }

@@ -16,7 +16,7 @@ import type { Identity, Jwks } from './auth.js';
 import { Conversation } from './conversation.js';
 import { MAX_OBSERVED_MESSAGE_BYTES } from './lines.js';
 import { EventStreamReader } from './sse.js';
-import { parseMessages } from './wire.js';
+import { parseMessages, protocolRevision } from './wire.js';
 import type { WireContext } from './wire.js';
 
 const TRANSPORT = 'tcp';
@@ -44,6 +44,12 @@ export interface ProxyOptions {
   upstream: URL;
   /** Verify JWT bearer tokens against these keys; without, their claims are read as the gateway verified them. */
   jwks?: Jwks;
+}
+
+/** Where a request goes: through the MCP endpoint (observed) or past it, and in which session. */
+interface Route {
+  observed: boolean;
+  sessionId?: string;
 }
 
 interface Session {
@@ -75,7 +81,7 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
   const legacyEndpoints = new Map<string, string>();
 
   /** Whether a request crosses the MCP endpoint (or a legacy session's message endpoint), and its session. */
-  function routeOf(req: IncomingMessage): { observed: boolean; sessionId?: string } {
+  function routeOf(req: IncomingMessage): Route {
     const url = req.url ?? '';
     if (url.split('?')[0] === mcpPath) {
       const sessionId = single(req.headers['mcp-session-id']);
@@ -87,13 +93,7 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
 
   health.register('upstream', () => probe(upstream, agent, send));
 
-  const guarded = (work: () => void) => {
-    try {
-      work();
-    } catch {
-      recorder.dropped('metric', 'record_failed');
-    }
-  };
+  const guarded = (work: () => void) => recorder.safely(work);
   const tooLarge = () => recorder.dropped('metric', 'message_too_large');
 
   function sessionOf(id: string | undefined): Session | undefined {
@@ -147,7 +147,7 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
             ...(sessionId !== undefined && { sessionId }),
             ...(identity.authInfo && { authInfo: identity.authInfo }),
           };
-          const version = single(req.headers['mcp-protocol-version']);
+          const version = protocolRevision(req.headers['mcp-protocol-version']);
           for (const message of messages) {
             exchange.conversation.fromClient(message, context, version);
             if (message.kind === 'request') {
@@ -234,8 +234,12 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
     });
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, exchange: Promise<Exchange> | undefined): void {
-    const { observed, sessionId } = routeOf(req);
+  function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    { observed, sessionId }: Route,
+    exchange: Promise<Exchange> | undefined,
+  ): void {
     const outgoing = send(
       {
         protocol: upstream.protocol,
@@ -375,14 +379,15 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { observed, sessionId } = routeOf(req);
+    const route = routeOf(req);
+    const { observed, sessionId } = route;
     let exchange: Promise<Exchange> | undefined;
     if (observed && req.method === 'POST') {
       const identity = await identify(req.headers.authorization, options.jwks).catch(() => ({}) as Identity);
       if (identity.failure) countAuthFailure(identity.failure);
       exchange = readExchange(req, sessionId, identity);
     }
-    forward(req, res, exchange);
+    forward(req, res, route, exchange);
   }
 
   return {
@@ -390,7 +395,7 @@ export function createProxy(options: ProxyOptions, recorder: Recorder, health: H
       // Reading the token may wait for a JWKS; the body stays buffered in the request until it is forwarded.
       handle(req, res).catch(() => {
         recorder.dropped('metric', 'record_failed');
-        if (!res.headersSent) forward(req, res, undefined);
+        if (!res.headersSent) forward(req, res, routeOf(req), undefined);
       });
     },
     close(): void {

@@ -52,13 +52,7 @@ export function wrapStdio(
     });
     const endSession = recorder.sessionStarted(TRANSPORT);
     // Telemetry never breaks the relay: a failure is counted, and the bytes go on.
-    const observe = (work: () => void) => {
-      try {
-        work();
-      } catch {
-        recorder.dropped('metric', 'record_failed');
-      }
-    };
+    const observe = (work: () => void) => recorder.safely(work);
     const tooLarge = () => recorder.dropped('metric', 'message_too_large');
 
     const fromClient = new LineSplitter(

@@ -69,10 +69,14 @@ export function parseMessages(text: string): Message[] | typeof JSONRPC.PARSE_ER
   return messages;
 }
 
+/** `value` if it can be a protocol revision (a header, `_meta` or a result could hold anything), else undefined. */
+export function protocolRevision(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length <= 32 ? value : undefined;
+}
+
 /** The protocol revision a request names itself (2026-07-28 requests carry it in `_meta`). */
 export function protocolVersionOf(params: McpRequest['params']): string | undefined {
-  const version = params?._meta?.[PROTOCOL_VERSION_META_KEY];
-  return typeof version === 'string' && version.length <= 32 ? version : undefined;
+  return protocolRevision(params?._meta?.[PROTOCOL_VERSION_META_KEY]);
 }
 
 function headerOf(headers: IncomingHttpHeaders | undefined, name: string): string | undefined {
