@@ -118,6 +118,12 @@ if [ "$(mcp_python_version)" != "$MCP_PYTHON_VERSION" ] || [ "$(otel_python_vers
     echo "setup: Python 3 is missing; install it to run the Python MCP server (mcp $MCP_PYTHON_VERSION)" >&2
     exit 1
   fi
+  # Debian ships the venv module in a package of its own.
+  if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    echo "setup: Debian package python3-venv"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  fi
   echo "setup: Python mcp $MCP_PYTHON_VERSION and OpenTelemetry $OTEL_PYTHON_VERSION with $("$python" --version 2>&1) into $MCP_PYTHON_VENV"
   started=$SECONDS
   [ -x "$MCP_PYTHON_VENV/bin/python" ] || "$python" -m venv "$MCP_PYTHON_VENV"
