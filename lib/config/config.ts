@@ -20,6 +20,7 @@ export interface LatencyObjective {
 /** The configuration with every default filled in. */
 export interface Config {
   service: { name: string; job?: string; source: 'scrape' | 'collector' };
+  prometheus: { nativeHistograms: boolean };
   slos: {
     period: '7d' | '14d' | '28d' | '30d' | '90d';
     availability: { objective: number };

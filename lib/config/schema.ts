@@ -139,6 +139,19 @@ export const CONFIG_SCHEMA = {
         },
       },
     },
+    prometheus: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        nativeHistograms: {
+          type: 'boolean',
+          default: false,
+          description:
+            'store the request-duration histograms as native histograms (Prometheus 3.8+): the scrape config converts classic histograms to native ones with custom buckets, span metrics become exponential histograms, and rules and panels read the native histogram first and the classic series otherwise',
+        },
+      },
+    },
     slos: {
       type: 'object',
       additionalProperties: false,

@@ -3,7 +3,7 @@ import type { AlertCase, AlertSpec, InputSeries } from './alert-spec.js';
 import { bucketIndex, counter, gauge, histogram, vanishing } from './alert-spec.js';
 import { RECORD, seconds } from './conventions.js';
 import type { Model } from './model.js';
-import { BUCKETS, REQUESTS, SERVER_FAULT } from './model.js';
+import { REQUESTS, SERVER_FAULT } from './model.js';
 
 /** A minimal floor under the tenant comparison: a fleet at 0.1% errors must not make a tenant at 0.4% page. */
 const TENANT_ERROR_FLOOR = 0.01;
@@ -187,6 +187,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   const t = model.config.thresholds;
   const job = model.job;
   const sel = model.selector;
+  const durations = model.requests;
   const base = { job, instance: INSTANCE };
   const request = (labels: Record<string, string>) => ({
     ...base,
@@ -219,8 +220,8 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   specs.push({
     alert: 'McpHighErrorRatio',
     expr:
-      `sum by (job) (rate(${REQUESTS}{${sel}, ${SERVER_FAULT}}[${errorRatio.window}]))\n` +
-      `  / sum by (job) (rate(${REQUESTS}{${sel}}[${errorRatio.window}]))\n> ${errorRatio.value}`,
+      `sum by (job) (${durations.rate(`${sel}, ${SERVER_FAULT}`, `[${errorRatio.window}]`)})\n` +
+      `  / sum by (job) (${durations.rate(sel, `[${errorRatio.window}]`)})\n> ${errorRatio.value}`,
     for: errorRatio.for,
     severity: 'critical',
     priority: 'P2',
@@ -283,7 +284,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   };
   specs.push({
     alert: 'McpHighLatencyP95',
-    expr: `histogram_quantile(0.95, sum by (job, le) (rate(${BUCKETS}{${sel}}[${p95.window}]))) > ${p95.value}`,
+    expr: `${durations.quantile(0.95, ['job'], sel, `[${p95.window}]`)} > ${p95.value}`,
     for: p95.for,
     severity: 'warning',
     priority: 'P2',
@@ -340,8 +341,8 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   specs.push({
     alert: 'McpToolFailing',
     expr:
-      `sum by (job, ${LABEL.TOOL}) (rate(${REQUESTS}{${toolScope}, ${SERVER_FAULT}}[${tool.window}]))\n` +
-      `  / sum by (job, ${LABEL.TOOL}) (rate(${REQUESTS}{${toolScope}}[${tool.window}]))\n> ${failureRatio}`,
+      `sum by (job, ${LABEL.TOOL}) (${durations.rate(`${toolScope}, ${SERVER_FAULT}`, `[${tool.window}]`)})\n` +
+      `  / sum by (job, ${LABEL.TOOL}) (${durations.rate(toolScope, `[${tool.window}]`)})\n> ${failureRatio}`,
     for: tool.for,
     severity: 'warning',
     priority: 'P2',
@@ -978,9 +979,9 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   specs.push({
     alert: 'McpTrafficDrop',
     expr:
-      `sum by (job) (rate(${REQUESTS}{${sel}}[${drop.window}]))\n` +
-      `  < ${drop.value} * sum by (job) (rate(${REQUESTS}{${sel}}[${drop.window}] offset 1w))\n` +
-      `and sum by (job) (rate(${REQUESTS}{${sel}}[${drop.window}] offset 1w)) > 0.1`,
+      `sum by (job) (${durations.rate(sel, `[${drop.window}]`)})\n` +
+      `  < ${drop.value} * sum by (job) (${durations.rate(sel, `[${drop.window}] offset 1w`)})\n` +
+      `and sum by (job) (${durations.rate(sel, `[${drop.window}] offset 1w`)}) > 0.1`,
     for: drop.for,
     severity: 'warning',
     priority: 'P2',

@@ -326,7 +326,8 @@ export function collectorConfig(config: Config, options: CollectorOptions = {}):
     },
   };
   const fromSpans = settings.operationsFromSpans.services.length > 0;
-  if (fromSpans) connectors[OPERATIONS_CONNECTOR] = operationsConnector(options.flushInterval);
+  if (fromSpans)
+    connectors[OPERATIONS_CONNECTOR] = operationsConnector(options.flushInterval, config.prometheus.nativeHistograms);
   if (routed) {
     const table = (context: 'span' | 'log') =>
       routes
@@ -446,13 +447,20 @@ function operationProcessors(config: Config): Record<string, unknown> {
   };
 }
 
-/** `mcp.server.operation.duration` from the spans of the services above, with the contract's labels and buckets. */
-function operationsConnector(flushInterval: string | undefined): Record<string, unknown> {
+/**
+ * `mcp.server.operation.duration` from the spans of the services above, with the contract's labels, and its buckets
+ * or, with native histograms on, as an exponential histogram (a native histogram in Prometheus: finer and cheaper).
+ */
+function operationsConnector(flushInterval: string | undefined, native: boolean): Record<string, unknown> {
   const histogram = METRICS.serverOperationDuration;
   return {
     // The connector names its histogram <namespace>.duration; the exporter adds the unit: the contract's name.
     namespace: 'mcp.server.operation',
-    histogram: { unit: histogram.unit, explicit: { buckets: histogram.buckets.map(goDuration) } },
+    histogram: native
+      ? // 160 buckets (the SDKs' default) span 1 ms to 10 s at schema 3, whose boundaries include every power of two
+        // (0.5 s, 1 s, 2 s are exact SLO thresholds); other thresholds are interpolated within a bucket.
+        { unit: histogram.unit, exponential: { max_size: 160 } }
+      : { unit: histogram.unit, explicit: { buckets: histogram.buckets.map(goDuration) } },
     dimensions: [ATTR.MCP_METHOD_NAME, ATTR.GEN_AI_TOOL_NAME, ATTR.ERROR_TYPE, ATTR.NETWORK_TRANSPORT].map((name) => ({
       name,
     })),

@@ -1,12 +1,14 @@
 import { stringify } from 'yaml';
 import { COLLECTOR_PORTS } from './collector.js';
+import { histogramScrapeSettings } from './histograms.js';
 import type { Model } from './model.js';
 
 /** Pinned images of the stack: never `latest`, so a clone from a year ago starts the same stack. */
 export const IMAGES = {
   node: 'node:22.16.0-bookworm-slim',
   python: 'python:3.12.8-slim-bookworm',
-  prometheus: 'prom/prometheus:v2.55.1',
+  // The release the end-to-end tests run as Prometheus 3 (scripts/build-prometheus.sh); the rules also run on 2.42.
+  prometheus: 'prom/prometheus:v3.16.0',
   alertmanager: 'prom/alertmanager:v0.28.1',
   grafana: 'grafana/grafana:11.6.1',
   tempo: 'grafana/tempo:2.7.2',
@@ -258,7 +260,11 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
   files.set(
     'compose/prometheus/prometheus.yml',
     yaml({
-      global: { scrape_interval: '15s', evaluation_interval: '15s' },
+      global: {
+        scrape_interval: '15s',
+        evaluation_interval: '15s',
+        ...histogramScrapeSettings(model.config.prometheus.nativeHistograms),
+      },
       rule_files: ['/etc/prometheus/rules/mcp-observatory.rules.yaml'],
       alerting: { alertmanagers: [{ static_configs: [{ targets: ['alertmanager:9093'] }] }] },
       scrape_configs: [

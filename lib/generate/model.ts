@@ -1,6 +1,8 @@
 import { CLIENT_FAULT_ERROR_TYPES, LABEL, METRICS } from '../contract.js';
 import type { Config, LatencyObjective } from '../config/config.js';
 import { toolSlug } from './conventions.js';
+import { histogramQueries } from './histograms.js';
+import type { HistogramQueries } from './histograms.js';
 
 /** One service-level objective, ready for rule generation. */
 export interface Slo {
@@ -31,14 +33,19 @@ export interface Model {
   /** Matcher selecting the service's series: `job="…"`. */
   selector: string;
   slos: Slo[];
+  /** Rates and quantiles of the operation-duration histogram, classic or native as configured. */
+  requests: HistogramQueries;
+  /** The same of the per-tenant duration histogram. */
+  tenantRequests: HistogramQueries;
+  /** The same of any other histogram (the runtime's). */
+  histogram(metric: string): HistogramQueries;
 }
 
 /** Matchers of server-owned errors: an error type that is not a client fault. */
 export const SERVER_FAULT = `${LABEL.ERROR_TYPE}!="", ${LABEL.ERROR_TYPE}!~"${CLIENT_FAULT_ERROR_TYPES.join('|')}"`;
 
-/** The request counter every ratio is built from. */
+/** The classic request counter: the input series of the generated rule tests. */
 export const REQUESTS = `${METRICS.serverOperationDuration.name}_count`;
-export const BUCKETS = `${METRICS.serverOperationDuration.name}_bucket`;
 
 /** A percentage objective as the ratio and error budget of an SLO, rounded so that 99.9 gives 0.999 and 0.001. */
 function objectiveOf(percent: number): Pick<Slo, 'objective' | 'errorBudget'> {
@@ -103,5 +110,15 @@ export function buildModel(config: Config): Model {
       slos.push(latencySlo(service, `tool-${slug}-latency`, matchers, slo.latency, `calls of tool ${tool}`, tool));
     }
   }
-  return { config, service, job, selector: `job="${job}"`, slos };
+  const native = config.prometheus.nativeHistograms;
+  return {
+    config,
+    service,
+    job,
+    selector: `job="${job}"`,
+    slos,
+    requests: histogramQueries(METRICS.serverOperationDuration.name, native),
+    tenantRequests: histogramQueries(METRICS.tenantOperationDuration.name, native),
+    histogram: (metric) => histogramQueries(metric, native),
+  };
 }

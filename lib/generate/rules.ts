@@ -1,7 +1,7 @@
 import { LABEL, METRICS } from '../contract.js';
-import { LEVELS, QUANTILES, RECORD, SLI_WINDOWS, SLOTH_LABEL, ALERT_LABEL, leMatcher, seconds } from './conventions.js';
+import { LEVELS, QUANTILES, RECORD, SLI_WINDOWS, SLOTH_LABEL, ALERT_LABEL, seconds } from './conventions.js';
 import type { Model, Slo } from './model.js';
-import { BUCKETS, REQUESTS, SERVER_FAULT } from './model.js';
+import { SERVER_FAULT } from './model.js';
 
 export interface RecordingRule {
   record: string;
@@ -37,28 +37,29 @@ export function errorRatio(errors: string, requests: string): string {
  * A quantile that is absent rather than NaN when there were no requests: idle minutes must not poison the averages
  * and standard deviations that baselines are built from (`NaN >= 0` is false, so the filter drops exactly those).
  */
-function quantileExpr(quantile: number, buckets: string): string {
-  return `histogram_quantile(${quantile}, ${buckets}) >= 0`;
+function nonNaN(quantile: string): string {
+  return `${quantile} >= 0`;
 }
 
 /** Golden signals per service, method and tool, and per tenant: what dashboards and reports read. */
 function goldenSignals(model: Model): RuleGroup {
   const rules: RecordingRule[] = [];
   const sel = model.selector;
+  const { requests: histogram } = model;
   for (const labels of Object.values(LEVELS)) {
     const level = labels.join('_');
     const by = `sum by (${labels.join(', ')})`;
     const scope = (labels as readonly string[]).includes(LABEL.TOOL) ? `${sel}, ${LABEL.METHOD}="tools/call"` : sel;
-    const requests = `${by} (rate(${REQUESTS}{${scope}}[5m]))`;
+    const requests = `${by} (${histogram.rate(scope, '[5m]')})`;
     rules.push({ record: RECORD.rate(level), expr: requests });
     rules.push({
       record: RECORD.errorRatio(level),
-      expr: errorRatio(`${by} (rate(${REQUESTS}{${scope}, ${SERVER_FAULT}}[5m]))`, requests),
+      expr: errorRatio(`${by} (${histogram.rate(`${scope}, ${SERVER_FAULT}`, '[5m]')})`, requests),
     });
     for (const quantile of QUANTILES) {
       rules.push({
         record: RECORD.quantile(level),
-        expr: `${quantileExpr(quantile, `sum by (${[...labels, 'le'].join(', ')}) (rate(${BUCKETS}{${scope}}[5m]))`)}`,
+        expr: nonNaN(histogram.quantile(quantile, labels, scope, '[5m]')),
         labels: { quantile: String(quantile) },
       });
     }
@@ -76,10 +77,7 @@ function goldenSignals(model: Model): RuleGroup {
   for (const quantile of QUANTILES) {
     rules.push({
       record: RECORD.tenantQuantile,
-      expr: quantileExpr(
-        quantile,
-        `sum by (job, ${LABEL.TENANT}, le) (rate(${METRICS.tenantOperationDuration.name}_bucket{${sel}}[5m]))`,
-      ),
+      expr: nonNaN(model.tenantRequests.quantile(quantile, ['job', LABEL.TENANT], sel, '[5m]')),
       labels: { quantile: String(quantile) },
     });
   }
@@ -102,11 +100,12 @@ export function sloLabels(model: Model, slo: Slo): Record<string, string> {
 /** The SLI error ratio of `slo` over `window`: server-owned errors, or requests slower than the threshold. */
 export function sliErrorExpr(model: Model, slo: Slo, window: string): string {
   const scope = [model.selector, slo.matchers].filter((m) => m !== '').join(', ');
-  const requests = `sum(rate(${REQUESTS}{${scope}}[${window}]))`;
+  const range = `[${window}]`;
+  const requests = `sum(${model.requests.rate(scope, range)})`;
   if (slo.kind === 'availability') {
-    return errorRatio(`sum(rate(${REQUESTS}{${scope}, ${SERVER_FAULT}}[${window}]))`, requests);
+    return errorRatio(`sum(${model.requests.rate(`${scope}, ${SERVER_FAULT}`, range)})`, requests);
   }
-  const fast = `sum(rate(${BUCKETS}{${scope}, ${leMatcher(slo.thresholdSeconds!)}}[${window}]))`;
+  const fast = `sum(${model.requests.rateWithin(scope, slo.thresholdSeconds!, range)})`;
   return `1 - (${fast} / ${requests})`;
 }
 
@@ -122,7 +121,7 @@ function sloRecordings(model: Model, slo: Slo): RuleGroup[] {
     },
     {
       record: RECORD.sliRequests(window),
-      expr: `sum(rate(${REQUESTS}{${scope}}[${window}]))`,
+      expr: `sum(${model.requests.rate(scope, `[${window}]`)})`,
       labels: { ...labels, [SLOTH_LABEL.WINDOW]: window },
     },
   ]);

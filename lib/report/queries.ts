@@ -8,7 +8,7 @@
  */
 import { LABEL, METRICS, PROCESS_METRICS } from '../contract.js';
 import { LEVELS, QUANTILES, RECORD } from '../generate/conventions.js';
-import { BUCKETS, REQUESTS, SERVER_FAULT } from '../generate/model.js';
+import { REQUESTS, SERVER_FAULT } from '../generate/model.js';
 import { errorRatio } from '../generate/rules.js';
 
 /** A level of the golden signals: the labels kept, and the raw series it reads. */
@@ -29,6 +29,8 @@ export interface Level {
 }
 
 const TOOL_CALLS = `${LABEL.METHOD}="tools/call"`;
+// Totals over a window read the classic series (`increase` of `_count` and `_bucket`).
+const BUCKETS = `${METRICS.serverOperationDuration.name}_bucket`;
 
 /** The three levels of the report, with the recording rules of each. */
 export const REPORT_LEVELS: readonly Level[] = [

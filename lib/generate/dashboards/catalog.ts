@@ -6,11 +6,13 @@
 import { LABEL, METRICS, OTEL_PROCESS_METRICS, PROCESS_METRICS } from '../../contract.js';
 import { BURN_RATE_TIERS, LEVELS, QUANTILES, RECORD, SLI_WINDOWS, burnFactor } from '../conventions.js';
 import type { Model } from '../model.js';
-import { BUCKETS, REQUESTS, SERVER_FAULT } from '../model.js';
+import { SERVER_FAULT } from '../model.js';
 import type { DashboardSpec, PanelSpec, Query } from './panels.js';
 
 const J = 'job=~"$job"';
 const JI = 'job=~"$job", instance=~"$instance"';
+/** The instances of the Node.js job a repeated row shows. */
+const NODE = 'job=~"$nodejs_job", instance=~"$instance"';
 const RATE = '[$__rate_interval]';
 const level = (labels: readonly string[]) => labels.join('_');
 const JOB = level(LEVELS.job);
@@ -88,7 +90,7 @@ function overview(model: Model): DashboardSpec {
         thresholds: [{ value: t.errorRatio.value, color: 'red' }],
         queries: [
           {
-            expr: `sum by (${LABEL.ERROR_TYPE}) (rate(${REQUESTS}{${J}, ${LABEL.ERROR_TYPE}!=""}${RATE})) / ignoring (${LABEL.ERROR_TYPE}) group_left sum(rate(${REQUESTS}{${J}}${RATE}))`,
+            expr: `sum by (${LABEL.ERROR_TYPE}) (${model.requests.rate(`${J}, ${LABEL.ERROR_TYPE}!=""`, RATE)}) / ignoring (${LABEL.ERROR_TYPE}) group_left sum(${model.requests.rate(J, RATE)})`,
             legend: `{{${LABEL.ERROR_TYPE}}}`,
           },
         ],
@@ -99,7 +101,7 @@ function overview(model: Model): DashboardSpec {
         kind: 'timeseries',
         unit: 's',
         thresholds: [{ value: t.latencyP95.value, color: 'red' }],
-        queries: quantiles((q) => `histogram_quantile(${q}, sum by (le) (rate(${BUCKETS}{${J}}${RATE})))`, 'Q', true),
+        queries: quantiles((q) => model.requests.quantile(q, [], J, RATE), 'Q', true),
       },
       {
         title: 'Requests in flight',
@@ -230,7 +232,7 @@ function tools(model: Model): DashboardSpec {
         description: 'p50, p95 and p99 of the selected tools together; exemplars link to the traces.',
         kind: 'timeseries',
         unit: 's',
-        queries: quantiles((q) => `histogram_quantile(${q}, sum by (le) (rate(${BUCKETS}{${raw}}${RATE})))`, 'Q', true),
+        queries: quantiles((q) => model.requests.quantile(q, [], raw, RATE), 'Q', true),
       },
       {
         title: 'Errors per tool and type',
@@ -241,7 +243,7 @@ function tools(model: Model): DashboardSpec {
         width: 24,
         queries: [
           {
-            expr: `sum by (${LABEL.TOOL}, ${LABEL.ERROR_TYPE}) (rate(${REQUESTS}{${raw}, ${LABEL.ERROR_TYPE}!=""}${RATE}))`,
+            expr: `sum by (${LABEL.TOOL}, ${LABEL.ERROR_TYPE}) (${model.requests.rate(`${raw}, ${LABEL.ERROR_TYPE}!=""`, RATE)})`,
             legend: `{{${LABEL.TOOL}}} {{${LABEL.ERROR_TYPE}}}`,
           },
         ],
@@ -467,8 +469,8 @@ function runtime(model: Model): DashboardSpec {
   return {
     key: 'runtime',
     description:
-      'The runtime of each instance: the process in any language (CPU, memory against its limit, restarts, file descriptors), then the Node.js runtime (heap, event loop, GC, handles).',
-    variables: [],
+      'The runtime of each instance: the process in any language (CPU, memory against its limit, restarts, file descriptors), then per Node.js job its runtime (heap, event loop, GC, handles).',
+    variables: ['nodejs_job'],
     items: [
       { row: 'Process (any language)' },
       {
@@ -510,15 +512,16 @@ function runtime(model: Model): DashboardSpec {
           { expr: `${PROCESS_METRICS.maxFds}{${JI}}`, legend: `${per} limit` },
         ],
       },
-      { row: 'Node.js (empty for servers in other languages)' },
+      // One row per job with a Node.js runtime, titled by the job.
+      { row: 'Node.js: $nodejs_job', repeat: 'nodejs_job' },
       {
         title: 'Heap',
         description: 'V8 heap used and total.',
         kind: 'timeseries',
         unit: 'bytes',
         queries: [
-          { expr: `${PROCESS_METRICS.heapSizeUsed}{${JI}}`, legend: `${per} used` },
-          { expr: `${PROCESS_METRICS.heapSizeTotal}{${JI}}`, legend: `${per} total` },
+          { expr: `${PROCESS_METRICS.heapSizeUsed}{${NODE}}`, legend: `${per} used` },
+          { expr: `${PROCESS_METRICS.heapSizeTotal}{${NODE}}`, legend: `${per} total` },
         ],
       },
       {
@@ -528,8 +531,8 @@ function runtime(model: Model): DashboardSpec {
         unit: 's',
         thresholds: [{ value: t.eventLoopLagSeconds.value, color: 'red' }],
         queries: [
-          { expr: `${PROCESS_METRICS.eventLoopLagP99}{${JI}}`, legend: `${per} p99` },
-          { expr: `${PROCESS_METRICS.eventLoopLag}{${JI}}`, legend: `${per} mean` },
+          { expr: `${PROCESS_METRICS.eventLoopLagP99}{${NODE}}`, legend: `${per} p99` },
+          { expr: `${PROCESS_METRICS.eventLoopLag}{${NODE}}`, legend: `${per} mean` },
         ],
       },
       {
@@ -540,7 +543,7 @@ function runtime(model: Model): DashboardSpec {
         stacked: true,
         queries: [
           {
-            expr: `sum by (instance, kind) (rate(${PROCESS_METRICS.gcDuration}_sum{${JI}}${RATE}))`,
+            expr: `sum by (instance, kind) (${model.histogram(PROCESS_METRICS.gcDuration).sumRate(NODE, RATE)})`,
             legend: `${per} {{kind}}`,
           },
         ],
@@ -550,7 +553,7 @@ function runtime(model: Model): DashboardSpec {
         description: 'Active libuv handles (sockets, timers, servers).',
         kind: 'timeseries',
         unit: 'short',
-        queries: [{ expr: `${PROCESS_METRICS.activeHandles}{${JI}}`, legend: per }],
+        queries: [{ expr: `${PROCESS_METRICS.activeHandles}{${NODE}}`, legend: per }],
       },
     ],
   };

@@ -11,7 +11,7 @@ export function dashboardFiles(model: Model, stamp: string): Map<string, string>
   const files = new Map<string, string>();
   for (const spec of dashboardSpecs(model)) {
     // JSON has no comments: the generated-file stamp goes into the description.
-    const dashboard = buildDashboard({ ...spec, description: `${spec.description} ${stamp}` });
+    const dashboard = buildDashboard({ ...spec, description: `${spec.description} ${stamp}` }, model.requests);
     files.set(dashboardPath(DASHBOARDS[spec.key].uid), `${JSON.stringify(dashboard, null, 2)}\n`);
   }
   return files;

@@ -11,9 +11,10 @@ import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { LABEL, METRICS } from '../../contract.js';
+import { LABEL, METRICS, PROCESS_METRICS } from '../../contract.js';
 import { DASHBOARDS, RECORD } from '../conventions.js';
 import type { DashboardKey } from '../conventions.js';
+import type { HistogramQueries } from '../histograms.js';
 
 /** Every query goes to the datasource the viewer picks: never a hard-coded uid. */
 export const DATASOURCE: common.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
@@ -144,15 +145,22 @@ export function panel(spec: PanelSpec): cog.Builder<dashboard.Panel> {
   }
 }
 
-/** A row separating groups of panels. */
-export function row(title: string): cog.Builder<dashboard.RowPanel> {
-  return new dashboard.RowBuilder(title);
+/** A row separating groups of panels; repeated once per value of `repeat`, when given. */
+export function row(title: string, repeat?: string): cog.Builder<dashboard.RowPanel> {
+  const builder = new dashboard.RowBuilder(title);
+  return repeat === undefined ? builder : builder.repeat(repeat);
 }
 
-export type Item = { row: string } | PanelSpec;
+export type Item = { row: string; repeat?: Variable } | PanelSpec;
+
+/** A filter variable a dashboard may add after job and instance. */
+export type Variable = 'tenant' | 'tool' | 'slo' | 'nodejs_job';
 
 /** The variables every dashboard starts with: the datasource first, then job, instance and the filters it needs. */
-function variables(extra: ('tenant' | 'tool' | 'slo')[]): cog.Builder<dashboard.VariableModel>[] {
+function variables(
+  extra: Variable[],
+  requests: HistogramQueries,
+): cog.Builder<dashboard.VariableModel>[] {
   const query = (name: string, label: string, definition: string, includeAll = true) =>
     new dashboard.QueryVariableBuilder(name)
       .label(label)
@@ -164,13 +172,12 @@ function variables(extra: ('tenant' | 'tool' | 'slo')[]): cog.Builder<dashboard.
       .multi(true)
       .includeAll(includeAll)
       .allValue('.*');
-  const requests = `${METRICS.serverOperationDuration.name}_count`;
   const list: cog.Builder<dashboard.VariableModel>[] = [
     new dashboard.DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'),
     // From the operation-duration histogram, which every MCP server with semconv metrics has, not from build info,
     // which only this library emits.
-    query('job', 'Job', `label_values(${requests}, job)`),
-    query('instance', 'Instance', `label_values(${requests}{job=~"$job"}, instance)`),
+    query('job', 'Job', `label_values(${requests.series('')}, job)`),
+    query('instance', 'Instance', `label_values(${requests.series('job=~"$job"')}, instance)`),
   ];
   if (extra.includes('tenant')) {
     list.push(
@@ -179,23 +186,36 @@ function variables(extra: ('tenant' | 'tool' | 'slo')[]): cog.Builder<dashboard.
   }
   if (extra.includes('tool')) {
     list.push(
-      query('tool', 'Tool', `label_values(${requests}{job=~"$job", ${LABEL.METHOD}="tools/call"}, ${LABEL.TOOL})`),
+      query(
+        'tool',
+        'Tool',
+        `label_values(${requests.series(`job=~"$job", ${LABEL.METHOD}="tools/call"`)}, ${LABEL.TOOL})`,
+      ),
     );
   }
   // SLO series carry the job, whatever the service is called.
   if (extra.includes('slo')) list.push(query('slo', 'SLO', `label_values(${RECORD.objective}{job=~"$job"}, slo)`));
+  // The jobs with a Node.js runtime, hidden: the Node.js row repeats once per such job (Grafana's classic schema
+  // cannot drop a row: with none it keeps one empty row).
+  if (extra.includes('nodejs_job')) {
+    list.push(
+      query('nodejs_job', 'Node.js job', `label_values(${PROCESS_METRICS.version}{job=~"$job"}, job)`).hide(
+        dashboard.VariableHide.HideVariable,
+      ),
+    );
+  }
   return list;
 }
 
 export interface DashboardSpec {
   key: DashboardKey;
   description: string;
-  variables: ('tenant' | 'tool' | 'slo')[];
+  variables: Variable[];
   items: Item[];
 }
 
 /** A whole dashboard: stable uid, tags, links to its siblings, an annotation layer for firing alerts. */
-export function buildDashboard(spec: DashboardSpec): dashboard.Dashboard {
+export function buildDashboard(spec: DashboardSpec, requests: HistogramQueries): dashboard.Dashboard {
   const { uid, title } = DASHBOARDS[spec.key];
   const builder = new dashboard.DashboardBuilder(title)
     .uid(uid)
@@ -206,7 +226,7 @@ export function buildDashboard(spec: DashboardSpec): dashboard.Dashboard {
     .refresh('30s')
     .time({ from: 'now-3h', to: 'now' })
     .timezone('browser')
-    .variables(variables(spec.variables))
+    .variables(variables(spec.variables, requests))
     .link(
       new dashboard.DashboardLinkBuilder('MCP dashboards')
         .type(dashboard.DashboardLinkType.Dashboards)
@@ -228,7 +248,7 @@ export function buildDashboard(spec: DashboardSpec): dashboard.Dashboard {
         .useValueForTime(false),
     );
   for (const item of spec.items) {
-    if ('row' in item) builder.withRow(row(item.row));
+    if ('row' in item) builder.withRow(row(item.row, item.repeat));
     else builder.withPanel(panel(item));
   }
   return builder.build();
