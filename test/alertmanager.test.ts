@@ -8,7 +8,7 @@ import { alertmanagerConfig } from '../lib/generate/alertmanager.js';
 import { PATHS } from '../lib/generate/bundle.js';
 import { buildModel } from '../lib/generate/model.js';
 import { needs, requireBinary } from './fixtures/binaries.js';
-import { startAlertmanager, waitFor } from './fixtures/prometheus.js';
+import { startAlertmanager, startWebhookReceiver, waitFor } from './fixtures/prometheus.js';
 import type { Alertmanager } from './fixtures/prometheus.js';
 
 // The generated routing and inhibition, read by the real Alertmanager and amtool.
@@ -80,4 +80,66 @@ describe.skipIf(needs('alertmanager').skip)('Alertmanager inhibition with the re
     );
     expect(states).toEqual({ eu: 'suppressed', us: 'active' });
   });
+});
+
+/** The weekday `days` after today in UTC, as Alertmanager names it. */
+function weekdayIn(days: number): string {
+  const names = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+  return names[(new Date().getUTCDay() + days + 7) % 7]!;
+}
+
+describe.skipIf(needs('alertmanager').skip)('maintenance windows with the real daemon', () => {
+  const WARNING = { alertname: 'McpHighLatencyP95', severity: 'warning', job: 'docs' };
+  const INFO = { alertname: 'McpLowCacheHitRatio', severity: 'info', job: 'docs' };
+  const CRITICAL = { alertname: 'McpHighErrorRatio', severity: 'critical', job: 'docs' };
+
+  /** The receivers notified within the critical route's 10 s group wait and a few group intervals more. */
+  async function notified(alertmanagerSection: Record<string, unknown>): Promise<string[]> {
+    const receiver = await startWebhookReceiver();
+    const model = buildModel(
+      resolveConfig({
+        alertmanager: {
+          page: { url: receiver.url },
+          notify: { url: receiver.url },
+          ticket: { url: receiver.url },
+          groupWait: '1s',
+          groupInterval: '1s',
+          ...alertmanagerSection,
+        },
+      }),
+    );
+    const alertmanager = await startAlertmanager({ configYaml: stringify(alertmanagerConfig(model)) });
+    try {
+      const response = await fetch(`${alertmanager.url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([WARNING, INFO, CRITICAL].map((labels) => ({ labels }))),
+      });
+      expect(response.status).toBe(200);
+      // Past the page route's 10 s group wait, and a few seconds for the others, which wait 1 s.
+      await new Promise((resolve) => setTimeout(resolve, 14_000));
+      return [...new Set(receiver.received.map((payload) => payload.receiver))].sort();
+    } finally {
+      await alertmanager.stop();
+      await receiver.stop();
+    }
+  }
+
+  it('inside a window, warnings and info stay quiet and critical still pages', async () => {
+    // Yesterday, today and tomorrow (UTC), all day in Tokyo's clock: the daemon's clock is inside whatever the hour.
+    const window = { name: 'today', weekdays: [-1, 0, 1].map(weekdayIn), start: '00:00', end: '24:00' };
+    expect(await notified({ maintenanceWindows: [{ ...window, location: 'Asia/Tokyo' }] })).toEqual(['page']);
+  }, 30_000);
+
+  it('outside every window, each severity reaches its receiver', async () => {
+    const window = { name: 'later', weekdays: [weekdayIn(3)], start: '02:00', end: '04:00' };
+    expect(await notified({ maintenanceWindows: [window] })).toEqual(['notify', 'page', 'ticket']);
+  }, 30_000);
+
+  it('muting critical too silences the page inside a window', async () => {
+    const window = { name: 'freeze', start: '00:00', end: '24:00' };
+    expect(await notified({ maintenanceWindows: [window], muteInMaintenance: ['critical', 'warning'] })).toEqual([
+      'ticket',
+    ]);
+  }, 30_000);
 });

@@ -74,6 +74,31 @@ const INVALID: [string, string, RegExp][] = [
   ['an infinite ratio', 'thresholds:\n  errorRatio:\n    value: .inf\n', /found Infinity/],
   ['a number past float range', 'thresholds:\n  latencyP95:\n    value: 1e400\n', /found Infinity/],
   ['a p95 at the largest bucket', 'thresholds:\n  latencyP95:\n    value: 300\n', /largest bucket boundary/],
+  [
+    'a maintenance window across midnight',
+    'alertmanager:\n  maintenanceWindows:\n    - { name: night, start: "23:00", end: "01:00" }\n',
+    /\/alertmanager\/maintenanceWindows\/0\/end: not after the start \(23:00\).*found "01:00".*split the window/,
+  ],
+  [
+    'a maintenance window in an unknown time zone',
+    'alertmanager:\n  maintenanceWindows:\n    - { name: w, start: "02:00", end: "04:00", location: Mars/Olympus }\n',
+    /\/alertmanager\/maintenanceWindows\/0\/location: not an IANA time zone/,
+  ],
+  [
+    'a maintenance window on a misspelt day',
+    'alertmanager:\n  maintenanceWindows:\n    - { name: w, weekdays: [sundy], start: "02:00", end: "04:00" }\n',
+    /\/alertmanager\/maintenanceWindows\/0\/weekdays\/0.*sundy/,
+  ],
+  [
+    'two maintenance windows of one name',
+    'alertmanager:\n  maintenanceWindows:\n    - { name: w, start: "02:00", end: "04:00" }\n    - { name: w, start: "05:00", end: "06:00" }\n',
+    /\/alertmanager\/maintenanceWindows\/1\/name: another maintenance window has this name/,
+  ],
+  [
+    'muting an unknown severity',
+    'alertmanager:\n  muteInMaintenance: [page]\n',
+    /\/alertmanager\/muteInMaintenance\/0/,
+  ],
 ];
 
 describe('generate refuses every configuration the real tools would reject, and writes nothing', () => {

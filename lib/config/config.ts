@@ -58,8 +58,20 @@ export interface Config {
     groupWait: string;
     groupInterval: string;
     repeatInterval: string;
+    maintenanceWindows: MaintenanceWindow[];
+    muteInMaintenance: ('critical' | 'warning' | 'info')[];
   };
   collector: CollectorSettings;
+}
+
+/** A recurring maintenance window: Alertmanager's time interval. */
+export interface MaintenanceWindow {
+  name: string;
+  weekdays: string[];
+  daysOfMonth: string[];
+  start: string;
+  end: string;
+  location: string;
 }
 
 /** The `collector` section: what the generated OpenTelemetry Collector config exports where, and what it keeps. */
@@ -185,6 +197,7 @@ function semanticProblems(config: Config): ConfigProblem[] {
   checkDurations(config, problems);
   checkToolSlugs(config, problems);
   checkBlockedValues(config, problems);
+  checkMaintenanceWindows(config, problems);
   const largest = buckets[buckets.length - 1]!;
   if (config.thresholds.latencyP95.value >= largest) {
     // Past the largest finite bucket boundary, histogram_quantile cannot tell a p95 from the boundary itself.
@@ -251,6 +264,48 @@ function checkToolSlugs(config: Config, problems: ConfigProblem[]): void {
       });
     }
   }
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Alertmanager refuses a window that ends before it starts, and two time intervals of one name. */
+function checkMaintenanceWindows(config: Config, problems: ConfigProblem[]): void {
+  const names = new Set<string>();
+  config.alertmanager.maintenanceWindows.forEach((window, index) => {
+    const pointer = `/alertmanager/maintenanceWindows/${index}`;
+    if (window.end <= window.start) {
+      problems.push({
+        pointer: `${pointer}/end`,
+        value: window.end,
+        message: `not after the start (${window.start}): a window cannot cross midnight`,
+        fix: 'use an end after the start, or split the window in two: one up to 24:00, one from 00:00 the next day',
+      });
+    }
+    if (!isTimeZone(window.location)) {
+      problems.push({
+        pointer: `${pointer}/location`,
+        value: window.location,
+        message: 'not an IANA time zone',
+        fix: 'use a name of the tz database, such as UTC, Europe/Berlin or America/New_York',
+      });
+    }
+    if (names.has(window.name)) {
+      problems.push({
+        pointer: `${pointer}/name`,
+        value: window.name,
+        message: 'another maintenance window has this name',
+        fix: 'give each window its own name',
+      });
+    }
+    names.add(window.name);
+  });
 }
 
 /**

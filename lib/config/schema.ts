@@ -12,6 +12,8 @@ const duration = {
   description: 'a Prometheus duration such as 30s, 5m, 1h30m or 1d',
 };
 
+const WEEKDAY = '(sunday|monday|tuesday|wednesday|thursday|friday|saturday)';
+
 const percent = (defaultValue: number | undefined, description: string) => ({
   type: 'number',
   exclusiveMinimum: 0,
@@ -280,6 +282,74 @@ export const CONFIG_SCHEMA = {
         page: webhook('page'),
         notify: webhook('notify'),
         ticket: webhook('ticket'),
+        maintenanceWindows: {
+          type: 'array',
+          // The operations guides' windows: weekly, and the longer monthly one on the first Sunday.
+          default: [
+            { name: 'weekly', weekdays: ['sunday'], daysOfMonth: [], start: '02:00', end: '04:00', location: 'UTC' },
+            {
+              name: 'monthly',
+              weekdays: ['sunday'],
+              daysOfMonth: ['1:7'],
+              start: '02:00',
+              end: '06:00',
+              location: 'UTC',
+            },
+          ],
+          description:
+            'recurring maintenance windows (Alertmanager time_intervals) during which alerts of the severities in muteInMaintenance do not notify; default: Sunday 02:00-04:00 UTC and the first Sunday of the month 02:00-06:00 UTC',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'start', 'end'],
+            properties: {
+              name: {
+                type: 'string',
+                pattern: '^[a-z][a-z0-9-]{0,62}$',
+                description: 'the name of the window: lower-case letters, digits and -',
+              },
+              weekdays: {
+                type: 'array',
+                default: [],
+                items: {
+                  type: 'string',
+                  pattern: `^${WEEKDAY}(:${WEEKDAY})?$`,
+                  description: 'a weekday or a range of them, such as sunday or monday:friday',
+                },
+                description: 'the days of the week of the window (empty: every day)',
+              },
+              daysOfMonth: {
+                type: 'array',
+                default: [],
+                items: {
+                  type: 'string',
+                  pattern: '^-?([1-9]|[12][0-9]|3[01])(:-?([1-9]|[12][0-9]|3[01]))?$',
+                  description: 'a day of the month or a range, such as 1:7 or -1 (the last day)',
+                },
+                description: 'the days of the month of the window (empty: every day)',
+              },
+              start: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'start time, HH:MM' },
+              end: {
+                type: 'string',
+                pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$',
+                description: 'end time, HH:MM (up to 24:00), after start',
+              },
+              location: {
+                type: 'string',
+                pattern: '^[A-Za-z][A-Za-z0-9_+/-]*$',
+                default: 'UTC',
+                description: 'the IANA time zone of start and end, such as UTC or Europe/Berlin',
+              },
+            },
+          },
+        },
+        muteInMaintenance: {
+          type: 'array',
+          uniqueItems: true,
+          items: { type: 'string', enum: ['critical', 'warning', 'info'] },
+          default: ['warning', 'info'],
+          description: 'severities that stay quiet during maintenance windows; critical still pages unless listed here',
+        },
         groupWait: {
           ...duration,
           default: '30s',

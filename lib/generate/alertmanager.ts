@@ -13,6 +13,7 @@ const DEPLOYMENT_LABELS = ['cluster'];
  * symptom joins the open page within a minute); burn-rate tickets go to the ticket queue; other warnings are grouped
  * for a notification channel; info goes to a ticket queue. A server that is down silences the rest of its instance's
  * alerts; an absent job silences the rest of its job's; a paging burn-rate alert silences the ticket for the same SLO.
+ * In the maintenance windows the configured severities (warning and info by default) do not notify.
  */
 export function alertmanagerConfig(model: Model) {
   const am = model.config.alertmanager;
@@ -20,6 +21,12 @@ export function alertmanagerConfig(model: Model) {
     name,
     webhook_configs: [{ url, send_resolved: true }],
   });
+  // A route of these severities stays quiet in the maintenance windows; the alerts still fire and show in Alertmanager.
+  const windows = am.maintenanceWindows.map((window) => window.name);
+  const muted = (...severities: string[]) =>
+    windows.length > 0 && severities.some((severity) => (am.muteInMaintenance as string[]).includes(severity))
+      ? { mute_time_intervals: windows }
+      : {};
   return {
     route: {
       receiver: 'ticket',
@@ -36,16 +43,32 @@ export function alertmanagerConfig(model: Model) {
           group_wait: '10s',
           group_interval: '1m',
           repeat_interval: '1h',
+          ...muted('critical'),
         },
         {
           receiver: 'ticket',
           matchers: [`${ALERT_LABEL.TIER}=~"ticket-.*"`],
           repeat_interval: '24h',
+          // Burn-rate tickets are warnings.
+          ...muted('warning'),
         },
-        { receiver: 'notify', matchers: [`${ALERT_LABEL.SEVERITY}="warning"`] },
-        { receiver: 'ticket', matchers: [`${ALERT_LABEL.SEVERITY}="info"`], repeat_interval: '24h' },
+        { receiver: 'notify', matchers: [`${ALERT_LABEL.SEVERITY}="warning"`], ...muted('warning') },
+        { receiver: 'ticket', matchers: [`${ALERT_LABEL.SEVERITY}="info"`], repeat_interval: '24h', ...muted('info') },
       ],
     },
+    ...(windows.length > 0 && {
+      time_intervals: am.maintenanceWindows.map((window) => ({
+        name: window.name,
+        time_intervals: [
+          {
+            times: [{ start_time: window.start, end_time: window.end }],
+            ...(window.weekdays.length > 0 && { weekdays: window.weekdays }),
+            ...(window.daysOfMonth.length > 0 && { days_of_month: window.daysOfMonth }),
+            location: window.location,
+          },
+        ],
+      })),
+    }),
     inhibit_rules: [
       {
         source_matchers: ['alertname="McpServerDown"'],

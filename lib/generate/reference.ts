@@ -38,6 +38,7 @@ interface SchemaNode {
   enum?: readonly unknown[];
   properties?: Record<string, SchemaNode>;
   additionalProperties?: SchemaNode | boolean;
+  items?: SchemaNode;
 }
 
 /** Every configuration field with its default and meaning, from the JSON Schema. */
@@ -48,9 +49,17 @@ export function configReference(): string {
       const here = `${path}.${key}`.replace(/^\./, '');
       if (child.properties || typeof child.additionalProperties === 'object') walk(child, here);
       else {
-        const value = child.default === undefined ? '—' : `\`${JSON.stringify(child.default)}\``;
+        // A list of objects: its default in words, then a row per field of an entry.
+        const entries = child.items?.properties !== undefined && Array.isArray(child.default);
+        const value =
+          child.default === undefined
+            ? '—'
+            : entries
+              ? `${(child.default as unknown[]).length} entries (see meaning)`
+              : `\`${JSON.stringify(child.default)}\``;
         const choices = child.enum ? ` (one of ${child.enum.map((v) => `\`${String(v)}\``).join(', ')})` : '';
         rows.push(`| \`${here}\` | ${value} | ${child.description ?? ''}${choices} |`);
+        if (entries) walk(child.items!, `${here}[]`);
       }
     }
     if (typeof node.additionalProperties === 'object') walk(node.additionalProperties, `${path}.<name>`);
