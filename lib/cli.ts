@@ -1,8 +1,8 @@
 /**
  * The mcp-observatory command line: `generate` writes the monitoring bundle from a configuration file, `validate`
  * checks a bundle with promtool, amtool, pint and the offline cross-checks, `load` drives an MCP server with tenants,
- * tools and faults, `report` prints the daily health report from Prometheus, and `wrap` and `proxy` run the sidecar
- * in front of an MCP server in any language.
+ * tools and faults, `report` prints the daily health report and `capacity` the trends and forecasts from Prometheus,
+ * and `wrap` and `proxy` run the sidecar in front of an MCP server in any language.
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { USER_OWNED_FILES, generateBundle } from './generate/bundle.js';
 import { LoadError, LoadUsageError } from './load/errors.js';
 import type * as LoadCommandModule from './load/command.js';
+import { CAPACITY_HELP, capacityCommand } from './capacity/command.js';
 import { REPORT_EXIT, reportCommand } from './report/command.js';
 import { ReportUnavailableError, ReportUsageError } from './report/errors.js';
 import { writeBundle } from './generate/writer.js';
@@ -32,6 +33,7 @@ Commands:
   validate   check a bundle with promtool, amtool, pint and offline cross-checks
   load       drive an MCP server over Streamable HTTP: sessions, tenants, a tool mix, faults; print a summary
   report     the daily health report from Prometheus: golden signals, SLO budgets, alerts, top offenders
+  capacity   trends and forecasts from Prometheus: when traffic, latency, CPU, memory reach their limits
   wrap       run a stdio MCP server (any language) as a child and record what crosses: the sidecar for stdio
   proxy      a reverse proxy in front of a Streamable HTTP MCP server (any language) that records what crosses
 
@@ -116,6 +118,7 @@ Exit codes, for cron and deploy gates:
   1  a page-level (severity critical) alert is firing, or an SLO's error budget is exhausted
   2  bad command line or configuration
   3  Prometheus is unreachable or not Prometheus, or it has no MCP metrics in the window`,
+  capacity: CAPACITY_HELP,
 };
 
 function print(problems: Problem[]): void {
@@ -186,18 +189,21 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'load') return wantsHelp(rest) ? (void console.log(HELP['load']), 0) : await runLoad(rest);
     if (command === 'report')
       return wantsHelp(rest) ? (void console.log(HELP['report']), 0) : await reportCommand(rest);
+    if (command === 'capacity')
+      return wantsHelp(rest) ? (void console.log(HELP['capacity']), 0) : await capacityCommand(rest);
     if (command === 'wrap') return await wrapCommand(rest);
     if (command === 'proxy') return await proxyCommand(rest);
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof SidecarUsageError) return usage(command!, error.message);
     if (error instanceof LoadUsageError) return usage('load', error.message);
-    if (error instanceof ReportUsageError) return usage('report', error.message);
+    // `capacity` reads Prometheus as `report` does, with the same errors and exit codes.
+    if (error instanceof ReportUsageError) return usage(command!, error.message);
     if (error instanceof ReportUnavailableError) {
-      process.stderr.write(`mcp-observatory report: ${error.message}\n`);
+      process.stderr.write(`mcp-observatory ${command}: ${error.message}\n`);
       return REPORT_EXIT.unavailable;
     }
-    if (error instanceof ConfigError && command === 'report') {
+    if (error instanceof ConfigError && (command === 'report' || command === 'capacity')) {
       process.stderr.write(`${error.message}\n`);
       return REPORT_EXIT.usage;
     }
@@ -206,7 +212,11 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     if (
-      (command === 'load' || command === 'report' || command === 'wrap' || command === 'proxy') &&
+      (command === 'load' ||
+        command === 'report' ||
+        command === 'capacity' ||
+        command === 'wrap' ||
+        command === 'proxy') &&
       isParseArgsError(error)
     ) {
       return usage(command, (error as Error).message);

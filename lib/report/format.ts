@@ -1,23 +1,12 @@
 /** The daily health report as a terminal table, as Markdown (for a ticket or a chat), or as JSON (for tools). */
 import type { AlertRow, HealthReport, Offender, SignalRow, SloRow } from './collect.js';
 import { alertName } from './collect.js';
+import { renderMarkdown, renderText } from './sections.js';
+import type { Section } from './sections.js';
 
 /** Output formats of `report`. */
 export type ReportFormat = 'table' | 'markdown' | 'json';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'markdown', 'json'];
-
-/** A section: a title, then a table (header and rows; columns after the first are right-aligned unless text). */
-interface Section {
-  title: string;
-  header?: string[];
-  rows?: string[][];
-  /** Columns aligned left (text); the others are numbers, aligned right. */
-  textColumns?: number[];
-  /** Lines instead of, or after, the table. */
-  lines?: string[];
-  /** What to print when there is nothing. */
-  empty?: string;
-}
 
 const dash = '–';
 /** Quotas are listed once less than this share is left. */
@@ -259,52 +248,14 @@ function sourcesLine(report: HealthReport): string {
   return `current values from ${report.sources.goldenSignals}; SLOs from ${report.sources.slos}`;
 }
 
-function textTable(section: Section): string[] {
-  const rows = [section.header!, ...section.rows!];
-  const widths = section.header!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  const text = new Set(section.textColumns ?? [0]);
-  return rows.map((row) =>
-    `  ${row.map((cell, i) => (text.has(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`.trimEnd(),
-  );
-}
-
 /** The report for a terminal: aligned columns. */
 export function formatTable(report: HealthReport): string {
-  const out = [title(report), sourcesLine(report)];
-  for (const section of sections(report)) {
-    out.push('', section.title);
-    const hasRows = section.rows !== undefined && section.rows.length > 0;
-    if (hasRows) out.push(...textTable(section));
-    if (section.lines && section.lines.length > 0) out.push(...section.lines.map((line) => `  ${line}`));
-    if (!hasRows && !(section.lines && section.lines.length > 0) && section.empty) out.push(`  ${section.empty}`);
-  }
-  return out.join('\n');
+  return renderText([title(report), sourcesLine(report)], sections(report));
 }
-
-const cellMd = (cell: string) => cell.replace(/\|/g, '\\|');
 
 /** The report as Markdown: headings and GitHub tables. */
 export function formatMarkdown(report: HealthReport): string {
-  const out = [`# ${title(report)}`, '', `_${sourcesLine(report)}_`];
-  for (const section of sections(report)) {
-    out.push('', `## ${section.title}`, '');
-    const hasRows = section.rows !== undefined && section.rows.length > 0;
-    if (hasRows) {
-      const text = new Set(section.textColumns ?? [0]);
-      out.push(`| ${section.header!.map(cellMd).join(' | ')} |`);
-      out.push(`| ${section.header!.map((_, i) => (text.has(i) ? '---' : '---:')).join(' | ')} |`);
-      for (const row of section.rows!) out.push(`| ${row.map(cellMd).join(' | ')} |`);
-    }
-    if (section.lines && section.lines.length > 0) {
-      if (hasRows) out.push('');
-      for (const line of section.lines) {
-        const indent = line.startsWith('  ') ? '  ' : '';
-        out.push(`${indent}- ${line.trim()}`);
-      }
-    }
-    if (!hasRows && !(section.lines && section.lines.length > 0) && section.empty) out.push(`_${section.empty}_`);
-  }
-  return out.join('\n');
+  return renderMarkdown(title(report), sourcesLine(report), sections(report));
 }
 
 /** The report in `format`. */

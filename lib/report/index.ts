@@ -20,4 +20,4 @@ export type { ReportFormat } from './format.js';
 export { DEFAULT_PROMETHEUS, parseReportArgs } from './options.js';
 export type { ReportOptions } from './options.js';
 export { PrometheusApi } from './prometheus.js';
-export type { ActiveAlert, Sample } from './prometheus.js';
+export type { ActiveAlert, RangeSeries, Sample } from './prometheus.js';

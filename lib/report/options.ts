@@ -41,18 +41,8 @@ export function parseReportArgs(args: string[], env: Record<string, string | und
     },
   });
   if (positionals.length > 0) throw new ReportUsageError(`report takes no arguments, got ${positionals.join(' ')}`);
-  const text = values.prometheus ?? env['PROMETHEUS_URL'] ?? DEFAULT_PROMETHEUS;
-  let prometheus: URL;
-  try {
-    prometheus = new URL(text);
-    if (prometheus.protocol !== 'http:' && prometheus.protocol !== 'https:') throw new TypeError('not http');
-  } catch {
-    throw new ReportUsageError(`--prometheus ${text}: not an http(s) URL; e.g. --prometheus ${DEFAULT_PROMETHEUS}`);
-  }
-  const window = values.window ?? '24h';
-  if (!/^(\d+(ms|s|m|h|d|w|y))+$/.test(window) || /^0+[a-z]+$/.test(window)) {
-    throw new ReportUsageError(`--window ${window}: not a Prometheus duration; e.g. --window 24h, 7d or 90m`);
-  }
+  const prometheus = prometheusUrl(values.prometheus, env);
+  const window = promDuration('--window', values.window ?? '24h', '24h, 7d or 90m');
   const format = (values.format ?? 'table') as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) {
     throw new ReportUsageError(`--format ${values.format}: use one of ${REPORT_FORMATS.join(', ')}`);
@@ -61,20 +51,48 @@ export function parseReportArgs(args: string[], env: Record<string, string | und
   if (!Number.isInteger(top) || top < 1 || top > 100) {
     throw new ReportUsageError(`--top ${values.top}: a whole number from 1 to 100`);
   }
-  const timeout = values.timeout ?? '10s';
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(timeout);
-  if (!match || Number(match[1]) <= 0) throw new ReportUsageError(`--timeout ${timeout}: e.g. --timeout 10s or 500ms`);
-  const timeoutMs = Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
-  if (values.config !== undefined && !existsSync(values.config)) {
-    throw new ReportUsageError(`--config ${values.config}: no such file`);
-  }
+  const timeoutMs = requestTimeout(values.timeout);
+  const config = configPath(values.config);
   return {
     prometheus,
     window,
     format,
     job: values.job,
-    config: values.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined),
+    config,
     top,
     timeoutMs,
   };
+}
+
+/** `--prometheus`, else $PROMETHEUS_URL, else the default: an http(s) URL. */
+export function prometheusUrl(flag: string | undefined, env: Record<string, string | undefined>): URL {
+  const text = flag ?? env['PROMETHEUS_URL'] ?? DEFAULT_PROMETHEUS;
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
+  } catch {
+    // reported below
+  }
+  throw new ReportUsageError(`--prometheus ${text}: not an http(s) URL; e.g. --prometheus ${DEFAULT_PROMETHEUS}`);
+}
+
+/** A Prometheus duration above zero given as `flag`. */
+export function promDuration(flag: string, value: string, examples: string): string {
+  if (!/^(\d+(ms|s|m|h|d|w|y))+$/.test(value) || /^0+[a-z]+$/.test(value)) {
+    throw new ReportUsageError(`${flag} ${value}: not a Prometheus duration; e.g. ${flag} ${examples}`);
+  }
+  return value;
+}
+
+/** `--timeout` in milliseconds (default 10 s). */
+export function requestTimeout(value = '10s'): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  if (!match || Number(match[1]) <= 0) throw new ReportUsageError(`--timeout ${value}: e.g. --timeout 10s or 500ms`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
+}
+
+/** `--config`, which must exist, else ./mcp-observatory.yaml when there is one. */
+export function configPath(flag: string | undefined): string | undefined {
+  if (flag !== undefined && !existsSync(flag)) throw new ReportUsageError(`--config ${flag}: no such file`);
+  return flag ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
 }

@@ -7,6 +7,12 @@ export interface Sample {
   value: number;
 }
 
+/** One series of a range query: its labels and its finite samples, `[unix seconds, value]`, oldest first. */
+export interface RangeSeries {
+  labels: Record<string, string>;
+  points: [number, number][];
+}
+
 /** An alert as `GET /api/v1/alerts` lists it. */
 export interface ActiveAlert {
   labels: Record<string, string>;
@@ -74,6 +80,21 @@ export class PrometheusApi {
     return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((sample) => {
       const { __name__: _name, ...labels } = sample.metric;
       return { labels, value: Number(sample.value[1]) };
+    });
+  }
+
+  /** A range query from `start` to {@link time} every `step` seconds: each series with its samples. */
+  async queryRange(expr: string, start: number, step: number): Promise<RangeSeries[]> {
+    const data = await this.get<{ result: { metric: Record<string, string>; values: [number, string][] }[] }>(
+      'api/v1/query_range',
+      { query: expr, start: String(start), end: String(this.time), step: String(step) },
+    );
+    return data.result.map((series) => {
+      const { __name__: _name, ...labels } = series.metric;
+      const points = series.values
+        .map(([t, v]): [number, number] => [t, Number(v)])
+        .filter(([, v]) => Number.isFinite(v));
+      return { labels, points };
     });
   }
 
