@@ -34,6 +34,7 @@ Commands:
   load       drive an MCP server over Streamable HTTP: sessions, tenants, a tool mix, faults; print a summary
   report     the daily health report from Prometheus: golden signals, SLO budgets, alerts, top offenders
   capacity   trends and forecasts from Prometheus: when traffic, latency, CPU, memory reach their limits
+  compare    the same load against a baseline and a current server: latency and error deltas, a verdict
   wrap       run a stdio MCP server (any language) as a child and record what crosses: the sidecar for stdio
   proxy      a reverse proxy in front of a Streamable HTTP MCP server (any language) that records what crosses
 
@@ -119,6 +120,22 @@ Exit codes, for cron and deploy gates:
   2  bad command line or configuration
   3  Prometheus is unreachable or not Prometheus, or it has no MCP metrics in the window`,
   capacity: CAPACITY_HELP,
+  compare: `Usage: mcp-observatory compare BASELINE_URL CURRENT_URL [options]
+
+The performance-regression test of the operations guides: the same load (the options of 'load': mix, tenants, rate
+or concurrency, duration, seed) against the baseline and the current MCP server, in alternating rounds (baseline
+first, then current first) so warm-up and drift fall on both; then per tool and overall p95 latency and error ratio,
+side by side. A regression: a p95 more than --max-p95-increase above the baseline's in every round, or an error
+ratio more than --max-error-increase above it. Tools with fewer than 50 requests a side are shown, not judged.
+
+Options (and every option of 'load' but --fault):
+  --rounds N                 rounds, each a run against both servers (default 3)
+  --max-p95-increase P       the p95 increase that is a regression (default 10%)
+  --max-error-increase P     the error-ratio increase, in points, that is a regression (default 1%)
+  --json                     print the comparison as JSON
+  --help                     show this help
+
+Exits 0 without a regression, 1 with one, 2 on a bad command line, 3 when a server could not be driven.`,
 };
 
 function print(problems: Problem[]): void {
@@ -187,6 +204,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'generate') return generate(rest);
     if (command === 'validate') return await validate(rest);
     if (command === 'load') return wantsHelp(rest) ? (void console.log(HELP['load']), 0) : await runLoad(rest);
+    if (command === 'compare')
+      return wantsHelp(rest) ? (void console.log(HELP['compare']), 0) : await runLoad(rest, 'compareCommand');
     if (command === 'report')
       return wantsHelp(rest) ? (void console.log(HELP['report']), 0) : await reportCommand(rest);
     if (command === 'capacity')
@@ -196,7 +215,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof SidecarUsageError) return usage(command!, error.message);
-    if (error instanceof LoadUsageError) return usage('load', error.message);
+    if (error instanceof LoadUsageError) return usage(command === 'compare' ? 'compare' : 'load', error.message);
     // `capacity` reads Prometheus as `report` does, with the same errors and exit codes.
     if (error instanceof ReportUsageError) return usage(command!, error.message);
     if (error instanceof ReportUnavailableError) {
@@ -213,6 +232,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (
       (command === 'load' ||
+        command === 'compare' ||
         command === 'report' ||
         command === 'capacity' ||
         command === 'wrap' ||
@@ -235,10 +255,10 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * `load` drives servers with the v1 SDK's own client, an optional peer of the package: imported only when asked for,
- * so `generate`, `validate` and `report` run without it.
+ * `load` and `compare` drive servers with the v1 SDK's own client, an optional peer of the package: imported only when
+ * asked for, so `generate`, `validate` and `report` run without it.
  */
-async function runLoad(args: string[]): Promise<number> {
+async function runLoad(args: string[], which: 'loadCommand' | 'compareCommand' = 'loadCommand'): Promise<number> {
   let command: typeof LoadCommandModule;
   try {
     command = await import('./load/command.js');
@@ -248,5 +268,5 @@ async function runLoad(args: string[]): Promise<number> {
       `the load generator needs @modelcontextprotocol/sdk (>=1.10 <2): install it next to mcp-observatory (${(error as Error).message})`,
     );
   }
-  return command.loadCommand(args);
+  return command[which](args);
 }

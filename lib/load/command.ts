@@ -1,4 +1,6 @@
-/** `mcp-observatory load`: parse, run with progress on stderr, print the summary on stdout. */
+/** `mcp-observatory load` and `compare`: parse, run with progress on stderr, print the summary on stdout. */
+import { formatCompare, parseCompareArgs, runCompare } from './compare.js';
+import { LoadError } from './errors.js';
 import { parseLoadArgs } from './options.js';
 import { showProgress } from './progress.js';
 import type { ProgressOutput } from './progress.js';
@@ -38,5 +40,31 @@ export async function loadCommand(args: string[]): Promise<number> {
     progress?.stop();
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
+  }
+}
+
+/**
+ * Run `mcp-observatory compare` with `args`; resolves to the exit code: 0 without a regression, 1 with one, 3 when a
+ * server could not be driven (no session connected). Ctrl-C stops after the run in progress and compares the rounds
+ * both sides completed.
+ */
+export async function compareCommand(args: string[]): Promise<number> {
+  const options = parseCompareArgs(args);
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.on('SIGINT', interrupt);
+  try {
+    const report = await runCompare(options, {
+      signal: controller.signal,
+      onEvent: (line) => process.stderr.write(`compare: ${line}\n`),
+    });
+    process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : formatCompare(report)}\n`);
+    return report.verdict.status === 'regression' ? 1 : 0;
+  } catch (error) {
+    if (!(error instanceof LoadError)) throw error;
+    process.stderr.write(`mcp-observatory compare: ${error.message}\n`);
+    return 3;
+  } finally {
+    process.off('SIGINT', interrupt);
   }
 }

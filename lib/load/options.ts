@@ -3,6 +3,7 @@
  * how to write it; nothing is sent to any server before the whole command line is valid.
  */
 import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { parseDuration } from './duration.js';
 import { LoadUsageError } from './errors.js';
 import { parseFault } from './faults.js';
@@ -174,37 +175,46 @@ function url(text: string, what: string): URL {
   throw new LoadUsageError(`${what}: "${text}" is not an http(s) URL, e.g. ${DEFAULT_URL}`);
 }
 
+/** The flags of `load`, which `compare` shares. */
+export const LOAD_FLAGS = {
+  url: { type: 'string' },
+  sessions: { type: 'string' },
+  concurrency: { type: 'string' },
+  rate: { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  duration: { type: 'string' },
+  requests: { type: 'string' },
+  tool: { type: 'string', multiple: true },
+  args: { type: 'string', multiple: true },
+  tenant: { type: 'string', multiple: true },
+  'no-auth': { type: 'boolean' },
+  zipf: { type: 'string' },
+  fault: { type: 'string', multiple: true },
+  'admin-url': { type: 'string' },
+  'admin-token': { type: 'string' },
+  timeout: { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+/** The values of LOAD_FLAGS as parseArgs reads them. */
+export type LoadFlagValues = ReturnType<typeof parseArgs<{ options: typeof LOAD_FLAGS }>>['values'];
+
 /** Parse the arguments of `mcp-observatory load` (after the command name). `env` supplies MCP_ADMIN_TOKEN. */
 export function parseLoadArgs(args: string[], env: Record<string, string | undefined> = process.env): LoadOptions {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      sessions: { type: 'string' },
-      concurrency: { type: 'string' },
-      rate: { type: 'string' },
-      'max-in-flight': { type: 'string' },
-      duration: { type: 'string' },
-      requests: { type: 'string' },
-      tool: { type: 'string', multiple: true },
-      args: { type: 'string', multiple: true },
-      tenant: { type: 'string', multiple: true },
-      'no-auth': { type: 'boolean' },
-      zipf: { type: 'string' },
-      fault: { type: 'string', multiple: true },
-      'admin-url': { type: 'string' },
-      'admin-token': { type: 'string' },
-      timeout: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: LOAD_FLAGS });
   const given = [...positionals, ...(values.url === undefined ? [] : [values.url])];
   if (given.length > 1) throw new LoadUsageError(`load takes one MCP endpoint URL, got ${given.join(' ')}`);
-  const target = url(given[0] ?? DEFAULT_URL, 'the MCP endpoint');
+  return loadOptionsFrom(values, url(given[0] ?? DEFAULT_URL, 'the MCP endpoint'), env);
+}
 
+/** The options of a load against `target` from the values of LOAD_FLAGS. */
+export function loadOptionsFrom(
+  values: LoadFlagValues,
+  target: URL,
+  env: Record<string, string | undefined> = process.env,
+): LoadOptions {
   if (values['no-auth'] && values.tenant) {
     throw new LoadUsageError('--no-auth and --tenant contradict each other: tenants are bearer tokens');
   }
