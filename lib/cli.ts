@@ -12,6 +12,7 @@ import { USER_OWNED_FILES, generateBundle } from './generate/bundle.js';
 import { LoadError, LoadUsageError } from './load/errors.js';
 import type * as LoadCommandModule from './load/command.js';
 import { CAPACITY_HELP, capacityCommand } from './capacity/command.js';
+import { SNAPSHOT_HELP, snapshotCommand } from './snapshot/command.js';
 import { REPORT_EXIT, reportCommand } from './report/command.js';
 import { ReportUnavailableError, ReportUsageError } from './report/errors.js';
 import { writeBundle } from './generate/writer.js';
@@ -34,6 +35,7 @@ Commands:
   load       drive an MCP server over Streamable HTTP: sessions, tenants, a tool mix, faults; print a summary
   report     the daily health report from Prometheus: golden signals, SLO budgets, alerts, top offenders
   capacity   trends and forecasts from Prometheus: when traffic, latency, CPU, memory reach their limits
+  snapshot   the dashboards drawn from Prometheus without Grafana: HTML pages, PNGs, or served live
   compare    the same load against a baseline and a current server: latency and error deltas, a verdict
   wrap       run a stdio MCP server (any language) as a child and record what crosses: the sidecar for stdio
   proxy      a reverse proxy in front of a Streamable HTTP MCP server (any language) that records what crosses
@@ -120,6 +122,7 @@ Exit codes, for cron and deploy gates:
   2  bad command line or configuration
   3  Prometheus is unreachable or not Prometheus, or it has no MCP metrics in the window`,
   capacity: CAPACITY_HELP,
+  snapshot: SNAPSHOT_HELP,
   compare: `Usage: mcp-observatory compare BASELINE_URL CURRENT_URL [options]
 
 The performance-regression test of the operations guides: the same load (the options of 'load': mix, tenants, rate
@@ -210,19 +213,21 @@ export async function main(argv: string[]): Promise<number> {
       return wantsHelp(rest) ? (void console.log(HELP['report']), 0) : await reportCommand(rest);
     if (command === 'capacity')
       return wantsHelp(rest) ? (void console.log(HELP['capacity']), 0) : await capacityCommand(rest);
+    if (command === 'snapshot')
+      return wantsHelp(rest) ? (void console.log(HELP['snapshot']), 0) : await snapshotCommand(rest);
     if (command === 'wrap') return await wrapCommand(rest);
     if (command === 'proxy') return await proxyCommand(rest);
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof SidecarUsageError) return usage(command!, error.message);
     if (error instanceof LoadUsageError) return usage(command === 'compare' ? 'compare' : 'load', error.message);
-    // `capacity` reads Prometheus as `report` does, with the same errors and exit codes.
+    // `capacity` and `snapshot` read Prometheus as `report` does, with the same errors and exit codes.
     if (error instanceof ReportUsageError) return usage(command!, error.message);
     if (error instanceof ReportUnavailableError) {
       process.stderr.write(`mcp-observatory ${command}: ${error.message}\n`);
       return REPORT_EXIT.unavailable;
     }
-    if (error instanceof ConfigError && (command === 'report' || command === 'capacity')) {
+    if (error instanceof ConfigError && (command === 'report' || command === 'capacity' || command === 'snapshot')) {
       process.stderr.write(`${error.message}\n`);
       return REPORT_EXIT.usage;
     }
@@ -233,6 +238,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       (command === 'load' ||
         command === 'compare' ||
+        command === 'snapshot' ||
         command === 'report' ||
         command === 'capacity' ||
         command === 'wrap' ||

@@ -2,7 +2,9 @@
 // OpenTelemetry Collector, Prometheus and Alertmanager with the generated configs, and the load generator with a fault
 // drill. It prints where to look and a live summary, and stops everything cleanly after --duration or on Ctrl-C.
 // A missing binary is named with how to install it, and the demo runs with the rest.
-//   npm run demo [-- --duration 5m] [-- --random-ports]
+// The dashboards are drawn live from Prometheus by `mcp-observatory snapshot --serve` (Grafana runs in the compose
+// stack only); --screenshots DIR saves a PNG of each at the end, as the README's images are made.
+//   npm run demo [-- --duration 5m] [-- --random-ports] [-- --screenshots DIR]
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +16,11 @@ import { collectorBinaryPath, findTool } from '../dist/lib/validate/tools.js';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const { values } = parseArgs({
-  options: { duration: { type: 'string', default: '5m' }, 'random-ports': { type: 'boolean', default: false } },
+  options: {
+    duration: { type: 'string', default: '5m' },
+    'random-ports': { type: 'boolean', default: false },
+    screenshots: { type: 'string' },
+  },
 });
 const seconds = (text) => {
   const match = /^(\d+)(s|m|h)$/.exec(text);
@@ -131,6 +137,7 @@ const ports = {
   otlpHttp: await freePort(4318),
   otlpGrpc: await freePort(4317),
   collectorHealth: await freePort(13133),
+  dashboards: await freePort(3002),
 };
 
 // 2. The collector, exporting to files (no Tempo or Loki here).
@@ -206,6 +213,16 @@ if (prometheusBin) {
     '--enable-feature=exemplar-storage',
   ]);
   await waitUntil('Prometheus', () => ok(`${prometheus}/-/ready`));
+  start('dashboards', process.execPath, [
+    'dist/lib/bin.js',
+    'snapshot',
+    '--serve',
+    `127.0.0.1:${ports.dashboards}`,
+    '--prometheus',
+    prometheus,
+    '--range',
+    '15m',
+  ]);
 }
 
 // 5. Load, with a fault drill a third of the way in.
@@ -233,6 +250,7 @@ console.log(`
 demo: running for ${values.duration} (Ctrl-C stops it)
   MCP server     ${mcp}/mcp   metrics ${mcp}/metrics   health ${mcp}/health/ready
   Prometheus     ${prometheusBin ? `${prometheus}  (alerts: ${prometheus}/alerts)` : 'not running'}
+  Dashboards     ${prometheusBin ? `http://127.0.0.1:${ports.dashboards}/  (drawn live from Prometheus)` : 'not running'}
   Alertmanager   ${alertmanagerBin ? `http://127.0.0.1:${ports.alertmanager}` : 'not running'}
   Collector      ${otlp ? `${otlp} (spans and logs written to ${join(work, 'otelcol-out')})` : 'not running'}
   Fault drill    at ${drillAt}s: 30% errors on tool search for tenant acme
@@ -281,6 +299,24 @@ setTimeout(
         },
       );
       console.log(`\n${report.stdout}${report.stderr}`);
+      if (values.screenshots) {
+        const shots = spawnSync(
+          process.execPath,
+          [
+            'dist/lib/bin.js',
+            'snapshot',
+            '--png',
+            '--prometheus',
+            prometheus,
+            '--out',
+            values.screenshots,
+            '--range',
+            `${duration}s`,
+          ],
+          { cwd: ROOT, encoding: 'utf8' },
+        );
+        console.log(`${shots.stdout}${shots.stderr}`);
+      }
     }
     await stopAll(0);
   },

@@ -80,6 +80,17 @@ for tool in prometheus promtool alertmanager amtool; do
   echo "setup: $tool $("$path" --version 2>&1 | sed -n 's/.*version \([^ ]*\).*/\1/p' | head -1) ($path)"
 done
 
+# Debian's Chromium: dashboard snapshots are drawn and checked in a real headless browser (playwright-core drives it).
+if ! command -v chromium >/dev/null; then
+  echo "setup: Debian package chromium"
+  started=$SECONDS
+  as_root apt-get update -qq
+  # With its recommended packages: the fonts the pages are drawn in.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  echo "setup: chromium installed in $((SECONDS - started)) s"
+fi
+echo "setup: $(chromium --version 2>/dev/null | head -1) ($(command -v chromium))"
+
 # pint lints rule files beyond promtool's syntax check; built from its Go module. `go install pkg@version` would ask the
 # proxy for pint's version list (a deprecation check), which the proxy here refuses, so it is built from a throwaway
 # module that requires the pinned version: same sources, checksums verified against the checksum database.

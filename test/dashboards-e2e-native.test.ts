@@ -8,6 +8,8 @@ describeDashboardsEndToEnd({
   // with custom buckets, and every rule, panel and variable must read them.
   prometheus: 'prometheus3',
   nativeHistograms: true,
+  // Drawn without Grafana too: the snapshot pages, checked in a headless Chromium.
+  snapshot: true,
   serve: (registry, tokens) =>
     serveV2Stateful(() => {
       const server = createV2TestServer();

@@ -14,6 +14,14 @@ describe.skipIf(needs('prometheus', 'alertmanager').skip)('npm run demo', () => 
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    // Once traffic shows, the live dashboards page: the overview drawn from the demo's Prometheus.
+    let overview: Promise<string> | undefined;
+    child.stdout.on('data', () => {
+      const dashboards = /Dashboards +(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
+      if (overview === undefined && dashboards && /demo: \d+s +\d+(\.\d+)? req\/s/.test(output)) {
+        overview = fetch(`${dashboards}mcp-overview.html`).then((response) => response.text());
+      }
+    });
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -22,6 +30,14 @@ describe.skipIf(needs('prometheus', 'alertmanager').skip)('npm run demo', () => 
     expect(output).toMatch(/demo: \d+s +\d+(\.\d+)? req\/s/);
     expect(output).toContain('MCP health report');
     expect(output).toContain('demo: stopped');
+    const page = await overview;
+    expect(page).toContain('<title>MCP / Overview</title>');
+    const data = JSON.parse(
+      /<script type="application\/json" id="snapshot-data">(.*?)<\/script>/s.exec(page!)![1]!,
+    ) as {
+      items: { title?: string; values?: { value: number }[] }[];
+    };
+    expect(data.items.find((item) => item.title === 'Request rate')?.values?.[0]?.value).toBeGreaterThan(0);
     expect(output).not.toMatch(/exited \(1\)/);
     expect(code).toBe(0);
   }, 120_000);
