@@ -123,6 +123,18 @@ describe.skipIf(needs('prometheus').skip)('report against a real Prometheus duri
         expect.stringMatching(/^ {4}globex \(governance-docs\): /),
       ]);
 
+      // The same report as one HTML page: charts of the window from the Overview panels, then the same tables.
+      const html = await report(prometheus.url, '--format', 'html', '--config', join(dir, 'mcp-observatory.json'));
+      expect(html.code).toBe(1);
+      expect(html.stdout).toContain('<title>MCP health report: last 10m</title>');
+      const page = JSON.parse(
+        /<script type="application\/json" id="snapshot-data">(.*?)<\/script>/s.exec(html.stdout)![1]!,
+      ) as { items: { title: string; kind: string; series?: { name: string; values: (number | null)[] }[] }[] };
+      const chart = (title: string) => page.items.find((item) => item.title === title)!;
+      expect(chart('Error ratio by error type').series!.map((s) => s.name)).toContain('tool_error');
+      expect(chart('Requests by method').series!.some((s) => s.values.some((v) => v !== null && v > 0))).toBe(true);
+      expect(page.items.map((item) => item.title)).toContain('Top offenders (last 10m)');
+
       // Without the recording rules: the same offenders from raw series, SLOs computed from the configuration.
       const raw = await report(bare.url, '--format', 'json', '--config', join(dir, 'mcp-observatory.json'));
       expect(raw.json!.sources).toEqual({

@@ -66,6 +66,15 @@ describe('mcp-observatory --help', () => {
       expect(code).toBe(0);
       expect(output).toMatch(/Usage: mcp-observatory/);
     }
+    // The commands that read Prometheus or compare servers: each its own usage, each listed in the main help.
+    const main = (await cli(['--help'])).output;
+    for (const command of ['report', 'capacity', 'snapshot', 'compare', 'load']) {
+      expect(main).toMatch(new RegExp(`^  ${command} `, 'm'));
+      const { code, output } = await cli([command, '--help']);
+      expect(code).toBe(0);
+      expect(output).toMatch(new RegExp(`^Usage: mcp-observatory ${command}`));
+      expect(output).toMatch(/Exit/);
+    }
     const unknown = await cli(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.output).toContain('unknown command "frobnicate"');

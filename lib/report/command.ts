@@ -2,7 +2,9 @@
 import { loadConfig } from '../config/config.js';
 import { collectReport } from './collect.js';
 import type { HealthReport } from './collect.js';
+import { buildModel } from '../generate/model.js';
 import { formatReport } from './format.js';
+import { reportHtml } from './html.js';
 import { parseReportArgs } from './options.js';
 import type { ReportOptions } from './options.js';
 import { PrometheusApi } from './prometheus.js';
@@ -11,9 +13,12 @@ import { PrometheusApi } from './prometheus.js';
 export const REPORT_EXIT = { ok: 0, fail: 1, usage: 2, unavailable: 3 } as const;
 
 /** Make the report that `options` describe. */
-export function makeReport(options: ReportOptions): Promise<HealthReport> {
+export function makeReport(
+  options: ReportOptions,
+  api = new PrometheusApi(options.prometheus, options.timeoutMs),
+): Promise<HealthReport> {
   const config = loadConfig(options.config);
-  return collectReport(new PrometheusApi(options.prometheus, options.timeoutMs), {
+  return collectReport(api, {
     window: options.window,
     job: options.job,
     top: options.top,
@@ -28,7 +33,12 @@ export function makeReport(options: ReportOptions): Promise<HealthReport> {
  */
 export async function reportCommand(args: string[]): Promise<number> {
   const options = parseReportArgs(args);
-  const report = await makeReport(options);
-  process.stdout.write(`${formatReport(report, options.format)}\n`);
+  const api = new PrometheusApi(options.prometheus, options.timeoutMs);
+  const report = await makeReport(options, api);
+  const text =
+    options.format === 'html'
+      ? await reportHtml(report, api, buildModel(loadConfig(options.config)))
+      : formatReport(report, options.format);
+  process.stdout.write(`${text}\n`);
   return report.verdict.status === 'fail' ? REPORT_EXIT.fail : REPORT_EXIT.ok;
 }

@@ -5,8 +5,8 @@ import { renderMarkdown, renderText } from './sections.js';
 import type { Section } from './sections.js';
 
 /** Output formats of `report`. */
-export type ReportFormat = 'table' | 'markdown' | 'json';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'markdown', 'json'];
+export type ReportFormat = 'table' | 'markdown' | 'json' | 'html';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'markdown', 'json', 'html'];
 
 const dash = '–';
 /** Quotas are listed once less than this share is left. */
@@ -136,7 +136,8 @@ function sloRow(slo: SloRow): string[] {
   ];
 }
 
-function sections(report: HealthReport): Section[] {
+/** The report's sections, in order: what every format prints. */
+export function sections(report: HealthReport): Section[] {
   const { verdict } = report;
   const headline = {
     ok: 'OK, nothing needs attention',
@@ -258,8 +259,8 @@ export function formatMarkdown(report: HealthReport): string {
   return renderMarkdown(title(report), sourcesLine(report), sections(report));
 }
 
-/** The report in `format`. */
-export function formatReport(report: HealthReport, format: ReportFormat): string {
+/** The report in a text `format` (html, which queries charts, is `reportHtml`). */
+export function formatReport(report: HealthReport, format: Exclude<ReportFormat, 'html'>): string {
   if (format === 'json') return JSON.stringify(report, null, 2);
   return format === 'markdown' ? formatMarkdown(report) : formatTable(report);
 }
