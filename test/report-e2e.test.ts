@@ -101,6 +101,14 @@ describe.skipIf(needs('prometheus').skip)('report against a real Prometheus duri
       expect(json.verdict.failures).toContainEqual(
         expect.stringMatching(/^page-level alert firing: McpHighErrorRatio \(job=governance-docs\)/),
       );
+      // The rules weight the period by what Prometheus covers: minutes of a month, so the burst spent little of it,
+      // in the report and in the series the dashboards show alike.
+      const rulesAvailability = json.slos.find((slo) => slo.slo === 'availability')!;
+      expect(rulesAvailability.coverage).toBeGreaterThan(0);
+      expect(rulesAvailability.coverage).toBeLessThan(0.001);
+      expect(rulesAvailability.budgetRemaining).toBeGreaterThan(0.9);
+      const remaining = await prometheus.query('slo:period_error_budget_remaining:ratio{slo="availability"}');
+      expect(Number(remaining[0]!.value[1])).toBeCloseTo(rulesAvailability.budgetRemaining!, 2);
       expect(json.offenders.tools[0]).toMatchObject({ name: 'fetch', errorTypes: { tool_error: expect.any(Number) } });
       expect(json.offenders.tenants[0]).toMatchObject({
         name: 'globex',

@@ -320,7 +320,7 @@ describe('report command line', () => {
       throw new Error('expected a ReportUsageError');
     };
     expect(usage('--window', '1 day')).toBe('--window 1 day: not a Prometheus duration; e.g. --window 24h, 7d or 90m');
-    expect(usage('--format', 'html')).toBe('--format html: use one of table, markdown, json');
+    expect(usage('--format', 'pdf')).toBe('--format pdf: use one of table, markdown, json, html');
     expect(usage('--prometheus', 'localhost:9090')).toBe(
       '--prometheus localhost:9090: not an http(s) URL; e.g. --prometheus http://127.0.0.1:9090',
     );
@@ -358,7 +358,7 @@ describe('report command line', () => {
       expect(other.stderr).toMatch(
         /does not answer like the Prometheus HTTP API \(GET api\/v1\/rules: HTTP 404, not JSON\); pass the base URL of Prometheus/,
       );
-      const usage = await cli(['report', '--format', 'html']);
+      const usage = await cli(['report', '--format', 'pdf']);
       expect(usage.code).toBe(2);
     });
   });

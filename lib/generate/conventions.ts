@@ -132,6 +132,7 @@ export const RECORD = {
   objective: 'slo:objective:ratio',
   errorBudget: 'slo:error_budget:ratio',
   periodDays: 'slo:time_period:days',
+  periodCoverage: 'slo:period_coverage:ratio',
   currentBurnRate: 'slo:current_burn_rate:ratio',
   periodBurnRate: 'slo:period_burn_rate:ratio',
   budgetRemaining: 'slo:period_error_budget_remaining:ratio',

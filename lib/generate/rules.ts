@@ -109,6 +109,9 @@ export function sliErrorExpr(model: Model, slo: Slo, window: string): string {
   return `1 - (${fast} / ${requests})`;
 }
 
+/** How often the SLO meta series are recorded: the unit the period coverage counts in. */
+const META_INTERVAL = '1m';
+
 /** SLI recording rules of one SLO (Sloth-compatible names) and its period-level meta series. */
 function sloRecordings(model: Model, slo: Slo): RuleGroup[] {
   const labels = sloLabels(model, slo);
@@ -129,14 +132,21 @@ function sloRecordings(model: Model, slo: Slo): RuleGroup[] {
   const match = `{${SLOTH_LABEL.ID}="${slo.id}"}`;
   const budget = slo.errorBudget;
   const meta: RecordingRule[] = [
-    // The period ratio from the 5m series (as Sloth does), so it needs no raw data older than the retention of 5m.
-    // The period ratio is the mean of the 5m ratios (as Sloth does), so it needs no raw data older than the 5m series.
+    { record: RECORD.objective, expr: `vector(${slo.objective})`, labels },
     {
+      // The share of the period this Prometheus has data for: minutes the objective was recorded (once a minute).
+      record: RECORD.periodCoverage,
+      expr: `clamp_max(count_over_time(${RECORD.objective}${match}[${period}]) / ${seconds(period) / seconds(META_INTERVAL)}, 1)`,
+      labels,
+    },
+    {
+      // The mean of the 5m ratios (as Sloth does), so it needs no raw data older than the 5m series; weighted by the
+      // coverage: what the covered part spent, the rest unspent. A burst in the first minutes of a young Prometheus
+      // is a burst, not an exhausted month.
       record: RECORD.sliError(period),
-      expr: `avg_over_time(${RECORD.sliError('5m')}${match}[${period}])`,
+      expr: `avg_over_time(${RECORD.sliError('5m')}${match}[${period}]) * on (${SLOTH_LABEL.ID}) group_left () ${RECORD.periodCoverage}${match}`,
       labels: { ...labels, [SLOTH_LABEL.WINDOW]: period },
     },
-    { record: RECORD.objective, expr: `vector(${slo.objective})`, labels },
     { record: RECORD.errorBudget, expr: `vector(${budget})`, labels },
     { record: RECORD.periodDays, expr: `vector(${seconds(period) / 86400})`, labels },
     {
@@ -153,7 +163,7 @@ function sloRecordings(model: Model, slo: Slo): RuleGroup[] {
   ];
   return [
     { name: `mcp-observatory-slo-${slo.name}-sli`, rules: slis },
-    { name: `mcp-observatory-slo-${slo.name}-meta`, interval: '1m', rules: meta },
+    { name: `mcp-observatory-slo-${slo.name}-meta`, interval: META_INTERVAL, rules: meta },
   ];
 }
 

@@ -277,22 +277,20 @@ function partOfPeriod(remaining: number | undefined, coverage: number | undefine
 
 /** SLOs from the generated recording rules: objectives, budgets left and burn rates, by `sloth_id`. */
 async function slosFromRules(api: PrometheusApi): Promise<SloRow[]> {
-  const [objectives, budgets, days, remaining, current, ...windows] = await all([
+  const [objectives, budgets, days, remaining, coverages, current, ...windows] = await all([
     () => api.query(SLO_RULES.objective),
     () => api.query(SLO_RULES.errorBudget),
     () => api.query(SLO_RULES.periodDays),
     () => api.query(SLO_RULES.budgetRemaining),
+    () => api.query(SLO_RULES.periodCoverage),
     () => api.query(SLO_RULES.currentBurn),
     ...BURN_WINDOWS.slice(1).map((window) => () => api.query(SLO_RULES.sliError(window))),
   ]);
-  const covered = new Map<string, number>();
-  for (const periodDays of new Set(days!.map((sample) => sample.value))) {
-    for (const [id, age] of await dataAges(api, SLO_RULES.sliError('5m'), `${periodDays}d`)) covered.set(id, age);
-  }
   const by = (samples: Sample[]) => new Map(samples.map((s) => [s.labels[SLOTH_LABEL.ID] ?? '', s.value]));
   const budgetOf = by(budgets!);
   const daysOf = by(days!);
   const remainingOf = by(remaining!);
+  const coverageOf = by(coverages!);
   const currentOf = by(current!);
   const windowOf = windows.map(by);
   return objectives!
@@ -305,8 +303,9 @@ async function slosFromRules(api: PrometheusApi): Promise<SloRow[]> {
         const ratio = windowOf[i]!.get(id);
         burn[window] = budget && ratio !== undefined ? finite(ratio / budget) : undefined;
       });
-      const coverage = coverageOf(covered.get(id), daysOf.get(id) ?? 30);
-      const left = partOfPeriod(finite(remainingOf.get(id)), coverage);
+      // The rules weight the period's budget by the share of it Prometheus covers, and record that share.
+      const coverage = finite(coverageOf.get(id)) ?? 0;
+      const left = finite(remainingOf.get(id));
       return {
         service: sample.labels[ALERT_LABEL.SERVICE] ?? sample.labels[SLOTH_LABEL.SERVICE] ?? '',
         slo: sample.labels[ALERT_LABEL.SLO] ?? sample.labels[SLOTH_LABEL.SLO] ?? id,

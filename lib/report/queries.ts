@@ -150,6 +150,7 @@ export const SLO_RULES = {
   errorBudget: RECORD.errorBudget,
   periodDays: RECORD.periodDays,
   budgetRemaining: RECORD.budgetRemaining,
+  periodCoverage: RECORD.periodCoverage,
   currentBurn: RECORD.currentBurnRate,
   sliError: (window: string) => RECORD.sliError(window),
 } as const;

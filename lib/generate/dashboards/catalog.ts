@@ -456,6 +456,13 @@ function slos(model: Model): DashboardSpec {
           { expr: `${RECORD.errorBudget}{${S}}`, legend: '{{slo}} budget' },
         ],
       },
+      {
+        title: `Share of the ${period} period with data`,
+        description: `How much of the ${period} period Prometheus holds: the budget figures count the rest as unspent, so a young Prometheus does not read a burst as an exhausted budget.`,
+        kind: 'stat',
+        unit: 'percentunit',
+        queries: [{ expr: `min(${RECORD.periodCoverage}{${S}})` }],
+      },
     ],
   };
 }
