@@ -26,14 +26,15 @@ function after(window: string, forDuration: string, extraMinutes = 5): string {
 }
 
 /**
- * Test cases are built around the configured threshold, never around the defaults: a case that fires sits a quarter
- * above the threshold (halfway to the end of the scale when that is nearer), a quiet one a fifth below it.
+ * Test cases are built around the configured threshold, never around the defaults: a case that fires sits a tenth
+ * above the threshold (halfway to the end of the scale when that is nearer), a quiet one a tenth below it, so a
+ * threshold moved by a fifth either way fails a case.
  */
 function above(ratio: number): number {
-  return round6(Math.min(ratio * 1.25, ratio + (1 - ratio) / 2));
+  return round6(Math.min(ratio * 1.1, ratio + (1 - ratio) / 2));
 }
 function below(value: number): number {
-  return round6(value * 0.8);
+  return round6(value * 0.9);
 }
 
 /** Rounded to 6 significant decimals: test inputs without floating-point noise. */
@@ -44,12 +45,36 @@ function round6(value: number): number {
 /** Requests per minute in the ratio cases: large enough that every ratio above is a whole or half request. */
 const PER_STEP = 1000;
 
-/** A case evaluated before `for` elapsed: the condition holds but the alert is only pending. */
-function tooEarly(firing: AlertCase, forDuration: string): AlertCase[] {
-  const half = Math.floor(minutes(forDuration) / 2);
-  if (half < 1) return [];
+/**
+ * The minute a rate of a counter that starts at 0 with `multiple` times the threshold's slope first exceeds the
+ * threshold: Prometheus does not extrapolate a counter below zero, so over a window of W minutes the rate at minute t
+ * reads t/W of the slope until the window has filled.
+ */
+function rateActiveAt(window: string, multiple: number): number {
+  return Math.floor(minutes(window) / multiple + 1e-9) + 1;
+}
+
+/**
+ * The `for:` boundary of a firing case whose condition holds from `activeAt` minutes on (1 for rates, which need two
+ * samples; 0 for gauges): firing exactly when `for` has elapsed, and only pending one evaluation before. A `for:`
+ * doubled or halved fails one of the two.
+ */
+function forBoundary(firing: AlertCase, forDuration: string, activeAt = 1): AlertCase[] {
+  const firesAt = activeAt + minutes(forDuration);
+  const pending: AlertCase[] =
+    minutes(forDuration) < 1
+      ? []
+      : [
+          {
+            ...firing,
+            name: `${firing.name}: pending one evaluation before its for: ${forDuration}`,
+            evalTime: `${firesAt - 1}m`,
+            expect: [],
+          },
+        ];
   return [
-    { ...firing, name: `${firing.name}, but not before its for: ${forDuration}`, evalTime: `${half}m`, expect: [] },
+    { ...firing, name: `${firing.name}: firing as soon as its for: ${forDuration} elapsed`, evalTime: `${firesAt}m` },
+    ...pending,
   ];
 }
 
@@ -246,7 +271,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       errorCase,
-      ...tooEarly(errorCase, errorRatio.for),
+      ...forBoundary(errorCase, errorRatio.for),
       {
         // Counted with the client faults, the errors would be as many as in the firing case.
         name: `server errors at ${humanizePercentage(errorsBelow)}, below the threshold; client faults do not count`,
@@ -308,7 +333,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       latencyCase,
-      ...tooEarly(latencyCase, p95.for),
+      ...forBoundary(latencyCase, p95.for),
       ...(fastBucket < 0
         ? []
         : [
@@ -361,7 +386,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       toolCase,
-      ...tooEarly(toolCase, tool.for),
+      ...forBoundary(toolCase, tool.for),
       {
         name: `tool search fails ${humanizePercentage(below(failureRatio))} of its calls`,
         interval: '1m',
@@ -430,7 +455,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       tenantCase,
-      ...tooEarly(tenantCase, tenant.for),
+      ...forBoundary(tenantCase, tenant.for),
       {
         name: `tenant acme at 20% errors, only ${below(tenant.value)} times the fleet's ratio`,
         interval: '1m',
@@ -477,7 +502,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       },
       cases: [
         firing,
-        ...tooEarly(firing, saturation.for),
+        ...forBoundary(firing, saturation.for, 0),
         {
           name: `${what} just below ${pct(saturation.value)}% of the limit`,
           interval: '1m',
@@ -526,7 +551,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       cpuFiring,
-      ...tooEarly(cpuFiring, cpu.for),
+      ...forBoundary(cpuFiring, cpu.for, rateActiveAt(cpu.window, above(cpu.value) / cpu.value)),
       {
         name: 'the process uses just below the threshold',
         interval: '1m',
@@ -570,7 +595,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       memoryFiring,
-      ...tooEarly(memoryFiring, memory.for),
+      ...forBoundary(memoryFiring, memory.for, 0),
       {
         name: 'resident memory just below the threshold',
         interval: '1m',
@@ -675,7 +700,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       lagFiring,
-      ...tooEarly(lagFiring, lag.for),
+      ...forBoundary(lagFiring, lag.for, 0),
       {
         name: 'event-loop lag just below the threshold',
         interval: '1m',
@@ -791,11 +816,11 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     counter(METRICS.authFailures.name, { ...base, [LABEL.REASON]: 'invalid_token' }, perMinute, 30),
   ];
   const authFiring: AlertCase = {
-    name: 'authentication failures at twice the threshold',
+    name: 'authentication failures a tenth above the threshold',
     interval: '1m',
-    inputs: authCase(auth.value * 2 * 60),
+    inputs: authCase(round6(auth.value * 1.1 * 60)),
     evalTime: after(auth.window, auth.for),
-    expect: [{ labels: { job }, value: humanize(auth.value * 2) }],
+    expect: [{ labels: { job }, value: humanize(round6(auth.value * 1.1)) }],
   };
   specs.push({
     alert: 'McpAuthFailureSpike',
@@ -820,7 +845,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       authFiring,
-      ...tooEarly(authFiring, auth.for),
+      ...forBoundary(authFiring, auth.for, rateActiveAt(auth.window, 1.1)),
       {
         name: 'authentication failures just below the threshold',
         interval: '1m',
@@ -866,7 +891,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       cacheFiring,
-      ...tooEarly(cacheFiring, cache.for),
+      ...forBoundary(cacheFiring, cache.for),
       {
         name: 'cache hit ratio just above the threshold',
         interval: '1m',
@@ -882,11 +907,11 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     counter(METRICS.rateLimited.name, { ...base, [LABEL.TENANT]: 'acme' }, perMinute, 40),
   ];
   const limitedFiring: AlertCase = {
-    name: 'tenant acme rate-limited at twice the threshold',
+    name: 'tenant acme rate-limited a tenth above the threshold',
     interval: '1m',
-    inputs: limitedCase(limited.value * 2 * 60),
+    inputs: limitedCase(round6(limited.value * 1.1 * 60)),
     evalTime: after(limited.window, limited.for),
-    expect: [{ labels: { job, [LABEL.TENANT]: 'acme' }, value: humanize(limited.value * 2) }],
+    expect: [{ labels: { job, [LABEL.TENANT]: 'acme' }, value: humanize(round6(limited.value * 1.1)) }],
   };
   specs.push({
     alert: 'McpTenantRateLimited',
@@ -908,7 +933,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       limitedFiring,
-      ...tooEarly(limitedFiring, limited.for),
+      ...forBoundary(limitedFiring, limited.for, rateActiveAt(limited.window, 1.1)),
       {
         name: 'rate limiting just below the threshold',
         interval: '1m',

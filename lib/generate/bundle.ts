@@ -99,7 +99,7 @@ export function generateBundle(config: Config, source = 'defaults'): Map<string,
   const order = groups.map((group) => group.name);
   for (const [alert, group] of specs) {
     const rules = group.map((spec) => alertingRule(model, spec));
-    const tests = promtoolTests(group, rules, '../mcp-observatory.rules.yaml', order);
+    const tests = promtoolTests(group, rules, '../mcp-observatory.rules.yaml', order, model.job);
     files.set(PATHS.tests(alert), `# ${stamp}\n${yaml(tests)}`);
     files.set(PATHS.runbook(alert), `<!-- ${stamp} -->\n\n${runbook(model, group)}`);
   }

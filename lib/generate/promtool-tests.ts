@@ -1,4 +1,4 @@
-import type { AlertSpec } from './alert-spec.js';
+import type { AlertSpec, InputSeries } from './alert-spec.js';
 import { renderDescription } from './alert-spec.js';
 import type { AlertingRule } from './rules.js';
 
@@ -20,14 +20,27 @@ export interface PromtoolTestFile {
 }
 
 /**
+ * Another job's copy of `inputs`: in a firing case it must not fire too, so a rule that lost its `job` matcher fails.
+ * Series of no job of ours (an absent target's) have no copy.
+ */
+function anotherJob(inputs: InputSeries[], job: string): InputSeries[] {
+  const ours = `job="${job}"`;
+  return inputs
+    .filter((input) => input.series.includes(ours))
+    .map((input) => ({ ...input, series: input.series.replace(ours, `job="${job}-other"`) }));
+}
+
+/**
  * Unit tests of the rules of one alert name: every case of every rule becomes a promtool test that checks the exact
- * firing set at its evaluation time, labels and rendered annotations included.
+ * firing set at its evaluation time, labels and rendered annotations included; a firing case also holds the same
+ * series of another job, which must not fire.
  */
 export function promtoolTests(
   specs: AlertSpec[],
   rules: AlertingRule[],
   ruleFile: string,
   groups: string[],
+  job: string,
 ): PromtoolTestFile {
   return {
     rule_files: [ruleFile],
@@ -39,7 +52,8 @@ export function promtoolTests(
       return spec.cases.map((testCase) => ({
         name: `${spec.alert}: ${testCase.name}`,
         interval: testCase.interval,
-        input_series: testCase.inputs,
+        input_series:
+          testCase.expect.length > 0 ? [...testCase.inputs, ...anotherJob(testCase.inputs, job)] : testCase.inputs,
         alert_rule_test: [
           {
             eval_time: testCase.evalTime,
