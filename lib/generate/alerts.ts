@@ -56,26 +56,21 @@ function rateActiveAt(window: string, multiple: number): number {
 
 /**
  * The `for:` boundary of a firing case whose condition holds from `activeAt` minutes on (1 for rates, which need two
- * samples; 0 for gauges): firing exactly when `for` has elapsed, and only pending one evaluation before. A `for:`
- * doubled or halved fails one of the two.
+ * samples; 0 for gauges): firing exactly when `for` has elapsed, and only pending one evaluation (`stepSeconds`, the
+ * alert's test evaluation interval) before. A `for:` doubled or halved fails one of the two.
  */
-function forBoundary(firing: AlertCase, forDuration: string, activeAt = 1): AlertCase[] {
-  const firesAt = activeAt + minutes(forDuration);
-  const pending: AlertCase[] =
-    minutes(forDuration) < 1
-      ? []
-      : [
-          {
-            ...firing,
-            name: `${firing.name}: pending one evaluation before its for: ${forDuration}`,
-            evalTime: `${firesAt - 1}m`,
-            expect: [],
-          },
-        ];
-  return [
-    { ...firing, name: `${firing.name}: firing as soon as its for: ${forDuration} elapsed`, evalTime: `${firesAt}m` },
-    ...pending,
-  ];
+function forBoundary(firing: AlertCase, forDuration: string, activeAt = 1, stepSeconds = 60): AlertCase[] {
+  const firesAt = activeAt * 60 + seconds(forDuration);
+  const at = (s: number) => (s % 60 === 0 ? `${s / 60}m` : `${s}s`);
+  const atFor: AlertCase = {
+    ...firing,
+    name: `${firing.name}: firing as soon as its for: ${forDuration} elapsed`,
+    evalTime: at(firesAt),
+  };
+  // A for: of 0s on a gauge fires at once: there is no evaluation before.
+  if (firesAt < stepSeconds) return [atFor];
+  const pending = { ...firing, name: `${firing.name}: pending one evaluation before its for: ${forDuration}` };
+  return [atFor, { ...pending, evalTime: at(firesAt - stepSeconds), expect: [] }];
 }
 
 /**
@@ -88,8 +83,17 @@ function livenessAlerts(model: Model): AlertSpec[] {
   const base = { job, instance: INSTANCE };
   const scraped = model.config.service.source === 'scrape';
   const present = scraped ? 'up' : TARGET_INFO;
+  const downCase: AlertCase = {
+    name: 'an instance that stopped answering scrapes',
+    interval: '1m',
+    inputs: [gauge('up', base, 0, 10)],
+    evalTime: '5m',
+    expect: [{ labels: base, value: '0' }],
+  };
   const down: AlertSpec = {
     alert: 'McpServerDown',
+    // Every 30 s: a for: of 1m halved must show.
+    evaluationInterval: '30s',
     expr: scraped
       ? `up{${sel}} == 0`
       : // Instances that sent within the last hour and no longer do.
@@ -122,13 +126,8 @@ function livenessAlerts(model: Model): AlertSpec[] {
     },
     cases: scraped
       ? [
-          {
-            name: 'an instance that stopped answering scrapes',
-            interval: '1m',
-            inputs: [gauge('up', base, 0, 10)],
-            evalTime: '5m',
-            expect: [{ labels: base, value: '0' }],
-          },
+          downCase,
+          ...forBoundary(downCase, '1m', 0, 30),
           {
             name: 'a healthy instance',
             interval: '1m',
@@ -153,6 +152,13 @@ function livenessAlerts(model: Model): AlertSpec[] {
             expect: [],
           },
         ],
+  };
+  const absentCase: AlertCase = {
+    name: 'no series of the job, only another job',
+    interval: '1m',
+    inputs: [gauge(present, { job: 'something-else', instance: 'x:1' }, 1, 20)],
+    evalTime: '10m',
+    expect: [{ labels: { job }, value: '1' }],
   };
   const absent: AlertSpec = {
     alert: 'McpServerAbsent',
@@ -188,13 +194,8 @@ function livenessAlerts(model: Model): AlertSpec[] {
       ],
     },
     cases: [
-      {
-        name: 'no series of the job, only another job',
-        interval: '1m',
-        inputs: [gauge(present, { job: 'something-else', instance: 'x:1' }, 1, 20)],
-        evalTime: '10m',
-        expect: [{ labels: { job }, value: '1' }],
-      },
+      absentCase,
+      ...forBoundary(absentCase, '5m', 0),
       {
         name: 'an instance of the job is there',
         interval: '1m',
@@ -300,6 +301,30 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     histogram(METRICS.serverOperationDuration.name, request({}), { [bucket]: 60 }, 30);
   const slowLower = lowerBound(slowBucket);
   const slowUpper = boundaries[slowBucket]!;
+  /**
+   * Requests split between two neighbouring buckets so that histogram_quantile puts the p95 at about `target`: a few
+   * in the bucket holding it, the rest in the one below (Prometheus interpolates linearly within a bucket). Returns
+   * the inputs and the p95 as Prometheus computes it, or nothing when `target` sits too near a boundary.
+   */
+  const p95At = (target: number): { inputs: InputSeries[]; p95: number } | undefined => {
+    const upper = boundaries.findIndex((bound) => bound > target);
+    if (upper < 1) return undefined;
+    const [lo, hi] = [boundaries[upper - 1]!, boundaries[upper]!];
+    const share = (target - lo) / (hi - lo);
+    const total = 1000;
+    const slow = Math.round((total * 0.05) / (1 - share));
+    if (share > 0.9 || slow > total) return undefined;
+    const fast = total - slow;
+    const inputs = histogram(
+      METRICS.serverOperationDuration.name,
+      request({}),
+      { [upper - 1]: fast, [upper]: slow },
+      30,
+    );
+    return { inputs, p95: lo + (hi - lo) * ((0.95 * total - fast) / slow) };
+  };
+  const justAbove = p95At(round6(p95.value * 1.1));
+  const justBelow = p95At(round6(p95.value * 0.9));
   const latencyCase: AlertCase = {
     name: `every request takes between ${slowLower} and ${slowUpper} seconds`,
     interval: '1m',
@@ -334,6 +359,29 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     cases: [
       latencyCase,
       ...forBoundary(latencyCase, p95.for),
+      // Near the threshold, so that one moved by a fifth either way fails a case.
+      ...(justAbove && justAbove.p95 > p95.value
+        ? [
+            {
+              name: `p95 just above the threshold, at ${humanizeDuration(justAbove.p95)}`,
+              interval: '1m',
+              inputs: justAbove.inputs,
+              evalTime: after(p95.window, p95.for),
+              expect: [{ labels: { job }, value: humanizeDuration(justAbove.p95) }],
+            },
+          ]
+        : []),
+      ...(justBelow && justBelow.p95 < p95.value
+        ? [
+            {
+              name: `p95 just below the threshold, at ${humanizeDuration(justBelow.p95)}`,
+              interval: '1m',
+              inputs: justBelow.inputs,
+              evalTime: after(p95.window, p95.for),
+              expect: [],
+            },
+          ]
+        : []),
       ...(fastBucket < 0
         ? []
         : [
@@ -425,9 +473,9 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     return [...tenantSeries('acme', 80, 20), ...tenantSeries('globex', round6(globex - globexFailed), globexFailed)];
   };
   const tenantCase: AlertCase = {
-    name: `tenant acme at 20% errors, ${round6(tenant.value * 1.25)} times the fleet's ratio`,
+    name: `tenant acme at 20% errors, ${round6(tenant.value * 1.1)} times the fleet's ratio`,
     interval: '1m',
-    inputs: tenantAgainstFleet(tenant.value * 1.25),
+    inputs: tenantAgainstFleet(tenant.value * 1.1),
     evalTime: after(tenant.window, tenant.for),
     expect: [{ labels: { job, [LABEL.TENANT]: 'acme' }, value: '20%' }],
   };
@@ -673,11 +721,11 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   const lag = t.eventLoopLagSeconds;
   const lagCase = (value: number) => [gauge(PROCESS_METRICS.eventLoopLagP99, base, value, 60)];
   const lagFiring: AlertCase = {
-    name: 'event-loop lag p99 at 1.6 times the threshold',
+    name: 'event-loop lag p99 a tenth above the threshold',
     interval: '1m',
-    inputs: lagCase(lag.value * 1.6),
+    inputs: lagCase(round6(lag.value * 1.1)),
     evalTime: after(lag.window, lag.for),
-    expect: [{ labels: base, value: humanizeDuration(lag.value * 1.6) }],
+    expect: [{ labels: base, value: humanizeDuration(round6(lag.value * 1.1)) }],
   };
   specs.push({
     alert: 'McpEventLoopLag',
@@ -776,8 +824,17 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     ),
   ];
   const breakerLabels = { ...base, [LABEL.DEPENDENCY]: 'compliance-api' };
+  const breakerOpen: AlertCase = {
+    name: 'the breaker is open',
+    interval: '1m',
+    inputs: breaker('open'),
+    evalTime: '5m',
+    expect: [{ labels: breakerLabels, value: '1' }],
+  };
   specs.push({
     alert: 'McpCircuitBreakerOpen',
+    // Every 30 s: a for: of 1m halved must show.
+    evaluationInterval: '30s',
     expr: `max by (job, instance, ${LABEL.DEPENDENCY}) (${METRICS.circuitBreakerState.name}{${sel}, ${LABEL.STATE}="open"}) == 1`,
     for: '1m',
     severity: 'warning',
@@ -800,13 +857,8 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       ],
     },
     cases: [
-      {
-        name: 'the breaker is open',
-        interval: '1m',
-        inputs: breaker('open'),
-        evalTime: '5m',
-        expect: [{ labels: breakerLabels, value: '1' }],
-      },
+      breakerOpen,
+      ...forBoundary(breakerOpen, '1m', 0, 30),
       { name: 'the breaker is closed', interval: '1m', inputs: breaker('closed'), evalTime: '5m', expect: [] },
     ],
   });
@@ -954,6 +1006,13 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     ),
   ];
   const droppedLabels = { ...base, [LABEL.SIGNAL]: 'span', [LABEL.REASON]: 'export_failed' };
+  const droppedFiring: AlertCase = {
+    name: 'spans dropped for export failures',
+    interval: '1m',
+    inputs: droppedCase(6),
+    evalTime: '25m',
+    expect: [{ labels: droppedLabels, value: humanize(0.1) }],
+  };
   specs.push({
     alert: 'McpTelemetryDropped',
     expr: `sum by (job, instance, ${LABEL.SIGNAL}, ${LABEL.REASON}) (rate(${METRICS.telemetryDropped.name}{${sel}}[10m])) > 0`,
@@ -977,13 +1036,8 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       ],
     },
     cases: [
-      {
-        name: 'spans dropped for export failures',
-        interval: '1m',
-        inputs: droppedCase(6),
-        evalTime: '25m',
-        expect: [{ labels: droppedLabels, value: humanize(0.1) }],
-      },
+      droppedFiring,
+      ...forBoundary(droppedFiring, '10m'),
       { name: 'nothing dropped', interval: '1m', inputs: droppedCase(0), evalTime: '25m', expect: [] },
     ],
   });
