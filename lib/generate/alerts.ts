@@ -664,11 +664,27 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     // by default started an hour before the test's time 0: old enough for its growth to be a trend
     gauge(PROCESS_METRICS.startTime, base, startedAt, 120),
   ];
-  // At 75 minutes: 100 MiB + 75 × slope now, plus slope × forecast minutes ahead.
-  const forecastAt75 = (mibPerMinute: number) => 100 + 75 * mibPerMinute + forecastHours * 60 * mibPerMinute;
+  const ahead = forecastHours * 60;
   const limitMib = limit / mib;
-  const fastSlope = Math.ceil((limitMib * 1.4 - 100) / (75 + forecastHours * 60));
-  const slowSlope = Math.max(0.1, Math.floor(((limitMib * 0.5 - 100) / (75 + forecastHours * 60)) * 10) / 10);
+  // What predict_linear says at minute t of a series growing `slope` MiB a minute from 100 MiB at 0.
+  const forecastAt = (t: number, slope: number) => 100 + (t + ahead) * slope;
+  // Slopes whose forecast at minute 75 is a tenth above and a tenth below the limit.
+  const slopeFor = (share: number) =>
+    Math.max(0.001, Math.round(((limitMib * share - 100) / (75 + ahead)) * 1000) / 1000);
+  const fastSlope = slopeFor(1.1);
+  const slowSlope = slopeFor(0.9);
+  // The first minute the forecast passes the limit (predict_linear needs two samples).
+  const forecastActive = Math.max(1, Math.floor((limitMib - 100) / fastSlope - ahead + 1e-9) + 1);
+  const forecastEval = forecastActive + 15 + 5;
+  const forecastFiring: AlertCase = {
+    name: `memory growing ${fastSlope} MiB per minute`,
+    interval: '1m',
+    inputs: growing(fastSlope),
+    evalTime: `${forecastEval}m`,
+    expect: [{ labels: base, value: humanize1024(forecastAt(forecastEval, fastSlope) * mib) }],
+  };
+  // A process this many minutes old at the firing case's evaluation, in seconds of its start time.
+  const agedAt = (minutesOld: number) => (forecastEval - minutesOld) * 60;
   specs.push({
     alert: 'McpMemoryExhaustionForecast',
     // A process younger than the window is still warming up: its start-up growth is no trend.
@@ -694,13 +710,16 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     evaluationInterval: '1m',
     cases: [
-      {
-        name: `memory growing ${fastSlope} MiB per minute`,
-        interval: '1m',
-        inputs: growing(fastSlope),
-        evalTime: '75m',
-        expect: [{ labels: base, value: humanize1024(forecastAt75(fastSlope) * mib) }],
-      },
+      forecastFiring,
+      // The forecast grows with the series: the boundary case states the value at its own time.
+      ...forBoundary(forecastFiring, '15m', forecastActive).map((boundary) =>
+        boundary.expect.length === 0
+          ? boundary
+          : {
+              ...boundary,
+              expect: [{ labels: base, value: humanize1024(forecastAt(forecastActive + 15, fastSlope) * mib) }],
+            },
+      ),
       {
         name: `memory growing ${slowSlope} MiB per minute`,
         interval: '1m',
@@ -708,11 +727,17 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
         evalTime: '75m',
         expect: [],
       },
+      // The warm-up guard: older than an hour for the whole for: (76 minutes at least), and by a margin below and above.
       {
-        name: `memory growing ${fastSlope} MiB per minute in a process started 45 minutes ago`,
+        ...forecastFiring,
+        name: `${forecastFiring.name} in a process started 80 minutes ago`,
+        inputs: growing(fastSlope, agedAt(80)),
+      },
+      {
+        name: `memory growing ${fastSlope} MiB per minute in a process started 70 minutes ago, warm for only 10`,
         interval: '1m',
-        inputs: growing(fastSlope, 30 * 60),
-        evalTime: '75m',
+        inputs: growing(fastSlope, agedAt(70)),
+        evalTime: `${forecastEval}m`,
         expect: [],
       },
     ],
@@ -765,7 +790,9 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     const values = Array.from({ length: count + 1 }, (_, i) => `${1000 * (i + 1)}x${spacing - 1}`).join(' ');
     return [{ series: `${PROCESS_METRICS.startTime}{job="${job}", instance="${INSTANCE}"}`, values }];
   };
-  const restartsFiring = Math.ceil(restarts.value) + 1;
+  // Exactly the fewest restarts that fire: a threshold raised by a fifth no longer does. (A threshold lowered by a fifth
+  // fires on no other whole number of restarts: no case can tell it.)
+  const restartsFiring = Math.max(1, Math.ceil(restarts.value));
   const restartsQuiet = Math.ceil(restarts.value) - 1;
   // Restarts spread evenly so that all of them fall inside the window.
   const spacing = Math.max(2, Math.floor(minutes(restarts.window) / (restartsFiring + 2)));
