@@ -33,6 +33,7 @@ const NODE_INDEPENDENT = [
   // Native histograms are Prometheus's business; the instrumented v2 server under it runs on both in the other runs.
   'test/dashboards-e2e-native.test.ts',
   'test/capacity-e2e.test.ts',
+  'test/mutation.test.ts',
 ];
 
 const runs = [{ label: `node ${process.versions.node}`, node: process.execPath, exclude: [] }];

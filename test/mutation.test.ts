@@ -19,8 +19,9 @@ const SLOW = new Set([
   'McpTrafficDrop',
   'McpLatencyAboveBaseline',
 ]);
-/** The measured kill ratio the suite must keep (the target is 1). */
-const FLOOR = 0;
+/** The kill ratio the suite must keep: measured 115 of 116 (the survivor, a restart threshold lowered by a fifth, is
+ * equivalent for whole restarts); the target is 1. */
+const FLOOR = 0.97;
 
 function promtool(dir: string, testFile: string): Promise<boolean> {
   return new Promise((resolve) => {

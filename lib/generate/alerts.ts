@@ -472,6 +472,17 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     const globexFailed = round6((0.2 * (100 + globex)) / times - 20);
     return [...tenantSeries('acme', 80, 20), ...tenantSeries('globex', round6(globex - globexFailed), globexFailed)];
   };
+  // Near the floor: acme's ratio a tenth above or below it, and far more than the multiple of a quiet fleet's.
+  const nearFloor = (acmeRatio: number): InputSeries[] => {
+    const acmeFailed = round6(1000 * acmeRatio);
+    const fleetRatio = acmeRatio / (tenant.value * 1.5);
+    const globex = 20_000;
+    const globexFailed = round6(fleetRatio * (1000 + globex) - acmeFailed);
+    return [
+      ...tenantSeries('acme', round6(1000 - acmeFailed), acmeFailed),
+      ...tenantSeries('globex', round6(globex - globexFailed), globexFailed),
+    ];
+  };
   const tenantCase: AlertCase = {
     name: `tenant acme at 20% errors, ${round6(tenant.value * 1.1)} times the fleet's ratio`,
     interval: '1m',
@@ -504,6 +515,20 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     cases: [
       tenantCase,
       ...forBoundary(tenantCase, tenant.for),
+      {
+        name: `tenant acme at ${humanizePercentage(above(TENANT_ERROR_FLOOR))} errors, just above the floor`,
+        interval: '1m',
+        inputs: nearFloor(above(TENANT_ERROR_FLOOR)),
+        evalTime: after(tenant.window, tenant.for),
+        expect: [{ labels: { job, [LABEL.TENANT]: 'acme' }, value: humanizePercentage(above(TENANT_ERROR_FLOOR)) }],
+      },
+      {
+        name: `tenant acme at ${humanizePercentage(below(TENANT_ERROR_FLOOR))} errors, just below the floor`,
+        interval: '1m',
+        inputs: nearFloor(below(TENANT_ERROR_FLOOR)),
+        evalTime: after(tenant.window, tenant.for),
+        expect: [],
+      },
       {
         name: `tenant acme at 20% errors, only ${below(tenant.value)} times the fleet's ratio`,
         interval: '1m',
