@@ -22,7 +22,7 @@ import { expectEveryPanelToHaveData, readsAnyOf } from './fixtures/dashboards-e2
 import type { Dashboard } from './fixtures/dashboards.js';
 import { bundleGlobalSettings, startPrometheus } from './fixtures/prometheus.js';
 import type { Prometheus } from './fixtures/prometheus.js';
-import { drivePythonLoad, needsPythonMcp, pythonStdioCommand } from './fixtures/python.js';
+import { drivePythonLoad, expectQuietWhileHealthy, needsPythonMcp, pythonStdioCommand } from './fixtures/python.js';
 
 /** Every series but the operation histogram: what spans cannot give. */
 const NOT_FROM_SPANS = [
@@ -76,7 +76,7 @@ for (const run of RUNS) {
         rmSync(dir, { recursive: true, force: true });
       });
 
-      it('fills every panel the operation histogram can fill, stays alive without up, fires on the failing tool', async () => {
+      it('is quiet while healthy, fills every panel the operation histogram can fill, stays alive without up, fires on the failing tool', async () => {
         expect(job).toBe('mcp/py-ledger');
         const clients: Client[] = [];
         for (let i = 0; i < 2; i++) {
@@ -90,6 +90,8 @@ for (const run of RUNS) {
           await client.listTools();
           clients.push(client);
         }
+        // Healthy first: nothing fires, not even liveness without an `up` of its own.
+        await expectQuietWhileHealthy(prometheus, job, clients);
         const load = drivePythonLoad(clients);
         try {
           await prometheus.waitFor(

@@ -25,7 +25,13 @@ import type { Dashboard } from './fixtures/dashboards.js';
 import { freePort } from './fixtures/ports.js';
 import { startPrometheus } from './fixtures/prometheus.js';
 import type { Prometheus } from './fixtures/prometheus.js';
-import { drivePythonLoad, needsPythonMcp, pythonStdioCommand, startPythonHttpServer } from './fixtures/python.js';
+import {
+  drivePythonLoad,
+  expectQuietWhileHealthy,
+  needsPythonMcp,
+  pythonStdioCommand,
+  startPythonHttpServer,
+} from './fixtures/python.js';
 import type { PythonHttpServer } from './fixtures/python.js';
 
 const BIN = 'dist/lib/bin.js';
@@ -146,7 +152,7 @@ describe.skipIf(needs('prometheus').skip || needsPythonMcp().skip)(
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('lights every protocol-level panel and fires McpHighErrorRatio on the failing tool', async () => {
+    it('is quiet while healthy, lights every protocol-level panel and fires McpHighErrorRatio on the failing tool', async () => {
       const clients: Client[] = [];
       for (const tenant of TENANTS) {
         const client = new Client({ name: `e2e-${tenant}`, version: '1' });
@@ -160,6 +166,8 @@ describe.skipIf(needs('prometheus').skip || needsPythonMcp().skip)(
       clients.push(stdioClient);
       // Clients list the tools before they call them: what lets the sidecar label them.
       for (const client of clients) await client.listTools();
+      // Healthy first, scraped through the sidecar: nothing fires.
+      await expectQuietWhileHealthy(prometheus, JOB, clients);
       const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
       // One malformed body: a transport error.
       await fetch(proxyUrl, { method: 'POST', headers, body: '{"jsonrpc":' });
