@@ -110,6 +110,7 @@ Options:
   --prometheus URL  the Prometheus HTTP API (default: $PROMETHEUS_URL, else http://127.0.0.1:9090)
   --window D        the report window, a Prometheus duration (default 24h)
   --format F        table (default), markdown, json, or html (one page with charts of the window)
+  --images DIR      with markdown: PNG charts of the window into DIR, linked from the Markdown (needs Chromium)
   --job NAME        only this scrape job
   --config FILE     SLOs to compute when the rules are not loaded (default: ./mcp-observatory.yaml if it exists)
   --top N           offenders listed per kind (default 5)

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../lib/config/config.js';
 import { PATHS, generateBundle } from '../lib/generate/bundle.js';
+import { RECORD } from '../lib/generate/conventions.js';
 import { writeBundle } from '../lib/generate/writer.js';
 import type { LoadSummary } from '../lib/load/runner.js';
 import type { HealthReport } from '../lib/report/collect.js';
@@ -94,6 +95,11 @@ describe.skipIf(needs('prometheus').skip)('report against a real Prometheus duri
         (alerts) => alerts.some((a) => a.labels['alertname'] === 'McpHighErrorRatio' && a.state === 'firing'),
         { what: 'McpHighErrorRatio to fire', timeoutMs: 45_000, intervalMs: 500 },
       );
+      // The SLO meta series are recorded once a minute: the report reads them once they are there.
+      await prometheus.waitFor(`${RECORD.periodCoverage}{slo="availability"}`, (v) => v.length > 0, {
+        what: 'the period coverage of the availability SLO',
+        timeoutMs: 90_000,
+      });
       const during = await report(prometheus.url, '--format', 'json');
       expect(during.code, during.stderr).toBe(1);
       const json = during.json!;
@@ -107,7 +113,7 @@ describe.skipIf(needs('prometheus').skip)('report against a real Prometheus duri
       expect(rulesAvailability.coverage).toBeGreaterThan(0);
       expect(rulesAvailability.coverage).toBeLessThan(0.001);
       expect(rulesAvailability.budgetRemaining).toBeGreaterThan(0.9);
-      const remaining = await prometheus.query('slo:period_error_budget_remaining:ratio{slo="availability"}');
+      const remaining = await prometheus.query(`${RECORD.budgetRemaining}{slo="availability"}`);
       expect(Number(remaining[0]!.value[1])).toBeCloseTo(rulesAvailability.budgetRemaining!, 2);
       expect(json.offenders.tools[0]).toMatchObject({ name: 'fetch', errorTypes: { tool_error: expect.any(Number) } });
       expect(json.offenders.tenants[0]).toMatchObject({
@@ -142,6 +148,21 @@ describe.skipIf(needs('prometheus').skip)('report against a real Prometheus duri
       expect(chart('Error ratio by error type').series!.map((s) => s.name)).toContain('tool_error');
       expect(chart('Requests by method').series!.some((s) => s.values.some((v) => v !== null && v > 0))).toBe(true);
       expect(page.items.map((item) => item.title)).toContain('Top offenders (last 10m)');
+      // Markdown with the same charts as PNGs, drawn in a headless Chromium.
+      if (!needs('chromium').skip) {
+        const images = join(dir, 'charts');
+        const markdown = await report(prometheus.url, '--format', 'markdown', '--images', images);
+        expect(markdown.code).toBe(1);
+        const linked = [...markdown.stdout.matchAll(/!\[([^\]]+)\]\(([^)]+\.png)\)/g)].map(([, title, file]) => ({
+          title,
+          file,
+        }));
+        expect(linked.map((l) => l.title)).toEqual(
+          expect.arrayContaining(['Requests by method', 'Latency percentiles']),
+        );
+        for (const { file } of linked) expect(readFileSync(file!).subarray(1, 4).toString()).toBe('PNG');
+        expect(markdown.stdout.indexOf('## Charts of the window')).toBeLessThan(markdown.stdout.indexOf('## Verdict'));
+      }
 
       // Without the recording rules: the same offenders from raw series, SLOs computed from the configuration.
       const raw = await report(bare.url, '--format', 'json', '--config', join(dir, 'mcp-observatory.json'));

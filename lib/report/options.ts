@@ -20,6 +20,8 @@ export interface ReportOptions {
   top: number;
   /** Timeout of each Prometheus request. */
   timeoutMs: number;
+  /** Markdown only: where the chart images go (the Markdown links them by name, relative to it). */
+  images?: string | undefined;
 }
 
 /** Where `report` looks for Prometheus unless told. */
@@ -38,6 +40,7 @@ export function parseReportArgs(args: string[], env: Record<string, string | und
       config: { type: 'string' },
       top: { type: 'string' },
       timeout: { type: 'string' },
+      images: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new ReportUsageError(`report takes no arguments, got ${positionals.join(' ')}`);
@@ -53,6 +56,9 @@ export function parseReportArgs(args: string[], env: Record<string, string | und
   }
   const timeoutMs = requestTimeout(values.timeout);
   const config = configPath(values.config);
+  if (values.images !== undefined && format !== 'markdown') {
+    throw new ReportUsageError(`--images ${values.images}: charts go with --format markdown, not ${format}`);
+  }
   return {
     prometheus,
     window,
@@ -61,6 +67,7 @@ export function parseReportArgs(args: string[], env: Record<string, string | und
     config,
     top,
     timeoutMs,
+    images: values.images,
   };
 }
 

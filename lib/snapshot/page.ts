@@ -88,6 +88,7 @@ for (const item of data.items) {
   const panel = el('section', { className: 'panel', title: item.description });
   panel.style.gridColumn = 'span ' + item.width;
   panel.dataset.panel = item.title;
+  panel.dataset.kind = item.kind;
   panel.append(el('h3', {}, item.title));
   const height = item.height * 30;
   let drawn = false;
