@@ -32,6 +32,7 @@ export interface Config {
     errorRatio: ThresholdConfig;
     latencyP95: ThresholdConfig;
     toolSuccess: ThresholdConfig;
+    toolLatencyP95: ThresholdConfig;
     tenantErrorRatio: ThresholdConfig;
     saturation: ThresholdConfig;
     maxInFlight: number;
@@ -46,6 +47,7 @@ export interface Config {
     authFailures: ThresholdConfig;
     cacheHitRatio: ThresholdConfig;
     rateLimited: ThresholdConfig;
+    quotaRemaining: ThresholdConfig;
     trafficDrop: ThresholdConfig;
     latencyBaseline: ThresholdConfig;
   };

@@ -205,6 +205,7 @@ export const CONFIG_SCHEMA = {
         errorRatio: threshold(ratio(0.05, 'server-owned error ratio above which the service alerts'), '5m', '5m'),
         latencyP95: threshold(positive(2, 'p95 latency in seconds above which the service alerts'), '5m', '5m'),
         toolSuccess: threshold(ratio(0.99, "one tool's success ratio below which it alerts"), '10m', '10m'),
+        toolLatencyP95: threshold(positive(5, "one tool's p95 latency in seconds above which it alerts"), '5m', '5m'),
         tenantErrorRatio: threshold(
           {
             type: 'number',
@@ -235,6 +236,11 @@ export const CONFIG_SCHEMA = {
           positive(0.1, 'rate-limited requests per second of one tenant that alert'),
           '10m',
           '10m',
+        ),
+        quotaRemaining: threshold(
+          ratio(0.1, "share of a tenant's quota left below which it alerts, over the whole window"),
+          '5m',
+          '5m',
         ),
         trafficDrop: threshold(
           ratio(0.1, 'share of last week’s traffic at the same time below which traffic alerts'),

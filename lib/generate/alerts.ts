@@ -396,6 +396,59 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     ],
   });
 
+  // One slow tool, which the service's p95 hides when the others are fast.
+  const toolLatency = t.toolLatencyP95;
+  const toolSlow = p95At(round6(toolLatency.value * 1.1));
+  const toolFast = p95At(round6(toolLatency.value * 0.9));
+  const toolLabels = { job, [LABEL.TOOL]: 'search' };
+  const toolSlowCase: AlertCase | undefined = toolSlow && {
+    name: `tool search's p95 just above the threshold, at ${humanizeDuration(toolSlow.p95)}`,
+    interval: '1m',
+    inputs: toolSlow.inputs,
+    evalTime: after(toolLatency.window, toolLatency.for),
+    expect: [{ labels: toolLabels, value: humanizeDuration(toolSlow.p95) }],
+  };
+  specs.push({
+    alert: 'McpToolSlow',
+    expr: `${durations.quantile(0.95, ['job', LABEL.TOOL], `${sel}, ${LABEL.METHOD}="tools/call"`, `[${toolLatency.window}]`)} > ${toolLatency.value}`,
+    for: toolLatency.for,
+    severity: 'warning',
+    priority: 'P2',
+    summary: 'One MCP tool is slow.',
+    description: `The p95 latency of tool {{ $labels.gen_ai_tool_name }} of {{ $labels.job }} is {{ $value | humanizeDuration }} over the last ${toolLatency.window} (threshold ${toolLatency.value} s).`,
+    dashboard: 'tools',
+    runbook: {
+      meaning: `The 95th percentile duration of one tool's calls has been above ${toolLatency.value} s for ${toolLatency.for}.`,
+      impact: 'Agents that use this tool wait or time out; the service-wide p95 may still look fine.',
+      investigate: [
+        'On the Tools dashboard, compare the tool with the others: since when, for every tenant or one?',
+        'Open a slow trace of the tool from the exemplars and find the slow span (a dependency, a large input).',
+        'Check the dependency the tool calls on the Dependencies dashboard (breaker, cache hit ratio).',
+      ],
+      mitigate: [
+        'If a dependency is slow: lower its timeout and let the breaker shed load.',
+        'If inputs grew: bound them (pagination, size limits) or move the tool to a background task.',
+      ],
+    },
+    cases: toolSlowCase
+      ? [
+          toolSlowCase,
+          ...forBoundary(toolSlowCase, toolLatency.for),
+          ...(toolFast && toolFast.p95 < toolLatency.value
+            ? [
+                {
+                  name: `tool search's p95 just below the threshold, at ${humanizeDuration(toolFast.p95)}`,
+                  interval: '1m',
+                  inputs: toolFast.inputs,
+                  evalTime: after(toolLatency.window, toolLatency.for),
+                  expect: [],
+                },
+              ]
+            : []),
+        ]
+      : [],
+  });
+
   const tool = t.toolSuccess;
   const failureRatio = Math.round((1 - tool.value) * 1e9) / 1e9;
   const toolRequests = (ok: number, failed: number) => [
@@ -1043,6 +1096,49 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
         interval: '1m',
         inputs: limitedCase(limited.value * 0.9 * 60),
         evalTime: after(limited.window, limited.for),
+        expect: [],
+      },
+    ],
+  });
+
+  const quota = t.quotaRemaining;
+  const quotaLabels = { job, [LABEL.TENANT]: 'acme', [LABEL.QUOTA]: 'tool_calls' };
+  const quotaCase = (left: number) => [gauge(METRICS.tenantQuotaRemaining.name, { ...base, ...quotaLabels }, left, 40)];
+  const quotaLow: AlertCase = {
+    name: `tenant acme with ${humanizePercentage(below(quota.value))} of its quota left`,
+    interval: '1m',
+    inputs: quotaCase(below(quota.value)),
+    evalTime: after(quota.window, quota.for),
+    expect: [{ labels: quotaLabels, value: humanizePercentage(below(quota.value)) }],
+  };
+  specs.push({
+    alert: 'McpTenantQuotaLow',
+    expr: `max by (job, ${LABEL.TENANT}, ${LABEL.QUOTA}) (max_over_time(${METRICS.tenantQuotaRemaining.name}{${sel}}[${quota.window}])) < ${quota.value}`,
+    for: quota.for,
+    severity: 'info',
+    priority: 'P4',
+    summary: 'A tenant has almost used up a quota.',
+    description: `Tenant {{ $labels.tenant_id }} of {{ $labels.job }} has {{ $value | humanizePercentage }} of its {{ $labels.quota }} quota left (threshold ${pct(quota.value)}%).`,
+    dashboard: 'tenants',
+    runbook: {
+      meaning: `Less than ${pct(quota.value)}% of one tenant's quota has been left for all of the last ${quota.window}; once it is spent, the tenant's calls are rejected (quota_exceeded, a client fault).`,
+      impact: 'Soon the tenant gets quota errors on every call until the quota resets or is raised.',
+      investigate: [
+        "On the Tenants dashboard, check the tenant's traffic: steady growth, or a burst (a runaway agent loop)?",
+        "Check the tenant's plan and when the quota resets.",
+      ],
+      mitigate: [
+        'Tell the tenant before they hit the limit; raise the quota if their plan allows; throttle a runaway client.',
+      ],
+    },
+    cases: [
+      quotaLow,
+      ...forBoundary(quotaLow, quota.for, 0),
+      {
+        name: `tenant acme with ${humanizePercentage(above(quota.value))} of its quota left`,
+        interval: '1m',
+        inputs: quotaCase(above(quota.value)),
+        evalTime: after(quota.window, quota.for),
         expect: [],
       },
     ],
