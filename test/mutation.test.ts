@@ -19,8 +19,10 @@ const SLOW = new Set([
   'McpTrafficDrop',
   'McpLatencyAboveBaseline',
 ]);
-/** The kill ratio the suite must keep: measured 129 of 130 over 20 alerts (the survivor, a restart threshold lowered by a fifth, is
- * equivalent for whole restarts); the target is 1. */
+/**
+ * The kill ratio the suite must keep: measured 129 of 130 over 20 alerts (the survivor, a restart threshold lowered
+ * by a fifth, is equivalent for whole restarts); the target is 1.
+ */
 const FLOOR = 0.97;
 
 function promtool(dir: string, testFile: string): Promise<boolean> {
