@@ -71,7 +71,7 @@ function fmt(v, unit) {
     case 'percentunit': return (v * 100).toFixed(Math.abs(v) < 0.1 ? 2 : 1) + '%';
     case 'reqps': return num(v) + ' req/s';
     case 'ops': return num(v) + ' ops/s';
-    case 's': return Math.abs(v) < 1 ? (v * 1000).toFixed(Math.abs(v) < 0.01 ? 2 : 0) + ' ms' : v.toFixed(2) + ' s';
+    case 's': { const a = Math.abs(v); return a < 1 ? (v * 1000).toFixed(a < 0.01 ? 2 : 0) + ' ms' : a < 60 ? v.toFixed(2) + ' s' : a < 3600 ? (v / 60).toFixed(1) + ' min' : a < 86400 ? (v / 3600).toFixed(1) + ' h' : (v / 86400).toFixed(1) + ' d'; }
     case 'bytes': { const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB']; let i = 0; while (Math.abs(v) >= 1024 && i < 4) { v /= 1024; i++; } return v.toFixed(i ? 1 : 0) + ' ' + u[i]; }
     default: return num(v);
   }
