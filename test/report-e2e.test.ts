@@ -96,10 +96,11 @@ describe.skipIf(needs('prometheus').skip)('report against a real Prometheus duri
         { what: 'McpHighErrorRatio to fire', timeoutMs: 45_000, intervalMs: 500 },
       );
       // The SLO meta series are recorded once a minute: the report reads them once they are there.
-      await prometheus.waitFor(`${RECORD.periodCoverage}{slo="availability"}`, (v) => v.length > 0, {
-        what: 'the period coverage of the availability SLO',
-        timeoutMs: 90_000,
-      });
+      await prometheus.waitFor(
+        `${RECORD.budgetRemaining}{slo="availability"}`,
+        (v) => v.length > 0 && Number.isFinite(Number(v[0]!.value[1])),
+        { what: 'the budget remaining of the availability SLO', timeoutMs: 90_000 },
+      );
       const during = await report(prometheus.url, '--format', 'json');
       expect(during.code, during.stderr).toBe(1);
       const json = during.json!;

@@ -97,11 +97,15 @@ export function sloLabels(model: Model, slo: Slo): Record<string, string> {
   };
 }
 
-/** The SLI error ratio of `slo` over `window`: server-owned errors, or requests slower than the threshold. */
+/**
+ * The SLI error ratio of `slo` over `window`: server-owned errors, or requests slower than the threshold; absent over a
+ * window without requests.
+ */
 export function sliErrorExpr(model: Model, slo: Slo, window: string): string {
   const scope = [model.selector, slo.matchers].filter((m) => m !== '').join(', ');
   const range = `[${window}]`;
-  const requests = `sum(${model.requests.rate(scope, range)})`;
+  // Absent, not NaN, while there are no requests: one NaN would make the period's mean NaN for the whole period.
+  const requests = `(sum(${model.requests.rate(scope, range)}) > 0)`;
   if (slo.kind === 'availability') {
     return errorRatio(`sum(${model.requests.rate(`${scope}, ${SERVER_FAULT}`, range)})`, requests);
   }
