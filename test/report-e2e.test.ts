@@ -82,13 +82,14 @@ describe.skipIf(needs('prometheus').skip)('report against a real Prometheus duri
           '--rate',
           '5',
           '--duration',
-          '60s',
+          '150s',
           '--tool',
           'fetch=1',
           '--tenant',
           'globex=demo-token-globex',
         ].concat(['--sessions', '1', '--fault', 'at 0s: error=0.8 tool=fetch tenant=globex', '--json', '--quiet']),
-        { timeoutMs: 120_000 },
+        // Longer than the checks below, which wait up to a minute for the SLO meta series: it ends interrupted.
+        { timeoutMs: 180_000 },
       );
       await waitFor(
         () => prometheus.alerts(),
@@ -209,7 +210,7 @@ describe.skipIf(needs('prometheus').skip)('report against a real Prometheus duri
     expect(vector.map((sample) => sample.metric)).toEqual([
       { tenant_id: 'globex', gen_ai_tool_name: 'fetch', error_type: 'tool_error' },
     ]);
-  }, 120_000);
+  }, 180_000);
 
   it('exits 3 and names the scraped jobs when the window holds no MCP metrics of the job', async () => {
     const absent = await report(prometheus.url, '--job', 'payments');
