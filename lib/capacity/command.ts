@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { buildModel } from '../generate/model.js';
 import { ReportUsageError } from '../report/errors.js';
-import { configPath, prometheusUrl, promDuration, requestTimeout } from '../report/options.js';
+import { PROMETHEUS_FLAGS, configPath, prometheusUrl, promDuration, requestTimeout } from '../report/options.js';
 import { PrometheusApi } from '../report/prometheus.js';
 import { REPORT_EXIT } from '../report/command.js';
 import { seconds } from '../generate/conventions.js';
@@ -40,14 +40,11 @@ export async function capacityCommand(args: string[], env = process.env): Promis
   const { values, positionals } = parseArgs({
     args,
     options: {
-      prometheus: { type: 'string' },
+      ...PROMETHEUS_FLAGS,
       period: { type: 'string' },
       horizon: { type: 'string' },
       format: { type: 'string' },
-      job: { type: 'string' },
-      config: { type: 'string' },
       top: { type: 'string' },
-      timeout: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new ReportUsageError(`capacity takes no arguments, got ${positionals.join(' ')}`);

@@ -20,6 +20,10 @@ export interface Resource {
   limitSource?: string;
 }
 
+/** The peak of a per-instance gauge over each step, on the busiest instance of each job (sampled every minute). */
+const busiestInstance = (gauge: string) => (_model: Model, sel: string, range: string) =>
+  `max by (job) (max_over_time(sum by (job, instance) (${gauge}{${sel}})${range.replace(']', ':1m]')}))`;
+
 export const RESOURCES: readonly Resource[] = [
   {
     key: 'traffic',
@@ -56,8 +60,7 @@ export const RESOURCES: readonly Resource[] = [
     key: 'inFlight',
     what: 'requests in flight, busiest instance',
     unit: 'count',
-    expr: (_model, sel, range) =>
-      `max by (job) (max_over_time(sum by (job, instance) (${METRICS.operationsInFlight.name}{${sel}})${range.replace(']', ':1m]')}))`,
+    expr: busiestInstance(METRICS.operationsInFlight.name),
     limit: (model) => model.config.thresholds.maxInFlight * model.config.thresholds.saturation.value,
     limitSource: 'thresholds.maxInFlight x thresholds.saturation',
   },
@@ -65,8 +68,7 @@ export const RESOURCES: readonly Resource[] = [
     key: 'sessions',
     what: 'sessions, busiest instance',
     unit: 'count',
-    expr: (_model, sel, range) =>
-      `max by (job) (max_over_time(sum by (job, instance) (${METRICS.sessionsActive.name}{${sel}})${range.replace(']', ':1m]')}))`,
+    expr: busiestInstance(METRICS.sessionsActive.name),
     limit: (model) => model.config.thresholds.maxSessions * model.config.thresholds.saturation.value,
     limitSource: 'thresholds.maxSessions x thresholds.saturation',
   },

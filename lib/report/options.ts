@@ -28,18 +28,23 @@ export interface ReportOptions {
 export const DEFAULT_PROMETHEUS = 'http://127.0.0.1:9090';
 const DEFAULT_CONFIG = 'mcp-observatory.yaml';
 
+/** The flags of every command that reads Prometheus: `report`, `capacity`, `snapshot`. */
+export const PROMETHEUS_FLAGS = {
+  prometheus: { type: 'string' },
+  job: { type: 'string' },
+  config: { type: 'string' },
+  timeout: { type: 'string' },
+} as const;
+
 /** Parse the arguments of `mcp-observatory report` (after the command name). */
 export function parseReportArgs(args: string[], env: Record<string, string | undefined> = process.env): ReportOptions {
   const { values, positionals } = parseArgs({
     args,
     options: {
-      prometheus: { type: 'string' },
+      ...PROMETHEUS_FLAGS,
       window: { type: 'string' },
       format: { type: 'string' },
-      job: { type: 'string' },
-      config: { type: 'string' },
       top: { type: 'string' },
-      timeout: { type: 'string' },
       images: { type: 'string' },
     },
   });

@@ -11,7 +11,7 @@ import type { DashboardSpec } from '../generate/dashboards/panels.js';
 import { buildModel } from '../generate/model.js';
 import type { Model } from '../generate/model.js';
 import { ReportUsageError } from '../report/errors.js';
-import { configPath, prometheusUrl, promDuration, requestTimeout } from '../report/options.js';
+import { PROMETHEUS_FLAGS, configPath, prometheusUrl, promDuration, requestTimeout } from '../report/options.js';
 import { PrometheusApi } from '../report/prometheus.js';
 import { screenshot } from './browser.js';
 import { dashboardData, hasData } from './data.js';
@@ -69,14 +69,11 @@ function parse(args: string[], env: Record<string, string | undefined>) {
   const { values, positionals } = parseArgs({
     args,
     options: {
-      prometheus: { type: 'string' },
+      ...PROMETHEUS_FLAGS,
       out: { type: 'string' },
       range: { type: 'string' },
-      job: { type: 'string' },
-      config: { type: 'string' },
       png: { type: 'boolean' },
       serve: { type: 'string' },
-      timeout: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new ReportUsageError(`snapshot takes no arguments, got ${positionals.join(' ')}`);
