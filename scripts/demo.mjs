@@ -223,6 +223,8 @@ if (prometheusBin) {
     '--range',
     '15m',
   ]);
+  // Say where the dashboards are only once they answer: a busy machine can take seconds to start the command.
+  await waitUntil('the dashboards', () => ok(`http://127.0.0.1:${ports.dashboards}/`));
 }
 
 // 5. Load, with a fault drill a third of the way in.

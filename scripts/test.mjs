@@ -34,6 +34,9 @@ const NODE_INDEPENDENT = [
   'test/dashboards-e2e-native.test.ts',
   'test/capacity-e2e.test.ts',
   'test/mutation.test.ts',
+  // Collectors, Prometheus and Alertmanager in the scale-out topology; the servers in it are the reference server's.
+  'test/scale-out.test.ts',
+  'test/scale-out-e2e.test.ts',
 ];
 
 const runs = [{ label: `node ${process.versions.node}`, node: process.execPath, exclude: [] }];

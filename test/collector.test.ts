@@ -13,7 +13,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { parse } from 'yaml';
 import { resolveConfig } from '../lib/config/config.js';
-import { COLLECTOR_PATHS, OTELCOL_VERSION, collectorConfigYaml, collectorManifest } from '../lib/generate/collector.js';
+import { COLLECTOR_PATHS, OTELCOL_VERSION, collectorConfigYaml, yaml } from '../lib/generate/collector.js';
+import { collectorManifest } from '../lib/generate/collector-manifest.js';
+import { SCALE_OUT_PATHS } from '../lib/generate/scale-out/index.js';
+import { agentCollectorConfig, gatewayCollectorConfig } from '../lib/generate/scale-out/collectors.js';
 import type { CollectorOptions } from '../lib/generate/collector.js';
 import { instrument, newRegistry } from '../lib/index.js';
 import { startTelemetry } from '../lib/telemetry.js';
@@ -36,11 +39,16 @@ import { createTestServer } from './fixtures/server.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { skip } = needsCollector();
 
-/** Every feature on: per-tenant routing, allowed tool content, a stricter tool SLO, a user pattern with a `$`. */
+/**
+ * Every feature on: per-tenant routing, allowed tool content, a stricter tool SLO, a user pattern with a `$`, operations
+ * from the spans of a service that sends none, the scale-out profile.
+ */
 const everything = resolveConfig({
+  profile: 'scale-out',
   slos: { tools: { search: { latency: { objective: 95, thresholdSeconds: 0.5 } } } },
   collector: {
     routing: { tenants: ['acme', 'globex'], defaultTenant: 'shared' },
+    operationsFromSpans: { services: ['py-ledger'], tools: ['search'] },
     redaction: { allowArguments: ['search'], allowResults: ['search'], blockedValues: ['internal-[0-9]{4}$'] },
   },
 });
@@ -69,7 +77,13 @@ describe.skipIf(skip)('otelcol-mcp validates every config the generator writes',
     }
   });
 
-  const committed = [COLLECTOR_PATHS.config, COLLECTOR_PATHS.fileConfig];
+  const committed = [
+    COLLECTOR_PATHS.config,
+    COLLECTOR_PATHS.fileConfig,
+    SCALE_OUT_PATHS.agent,
+    SCALE_OUT_PATHS.gateway,
+    SCALE_OUT_PATHS.gatewayFile,
+  ];
   it.each(committed)('accepts the committed %s', (path) => {
     const result = validateCollectorConfig(join(ROOT, path));
     expect(result.output).toBe('');
@@ -83,6 +97,22 @@ describe.skipIf(skip)('otelcol-mcp validates every config the generator writes',
   it.each(variants)('accepts every feature on, %s', async (name, options) => {
     const file = join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
     await writeFile(file, collectorConfigYaml(everything, options));
+    const result = validateCollectorConfig(file);
+    expect(result.output).toBe('');
+    expect(result.ok).toBe(true);
+  });
+
+  const tiers: [string, (options: CollectorOptions) => string][] = [
+    ['the scale-out agent', (options) => yaml(agentCollectorConfig(everything, options))],
+    ['a scale-out gateway, to Tempo and Loki', (options) => yaml(gatewayCollectorConfig(everything, options))],
+    [
+      'a scale-out gateway, into files',
+      (options) => yaml(gatewayCollectorConfig(everything, { ...options, exporters: 'file' })),
+    ],
+  ];
+  it.each(tiers)('accepts every feature on, %s', async (name, render) => {
+    const file = join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
+    await writeFile(file, render({}));
     const result = validateCollectorConfig(file);
     expect(result.output).toBe('');
     expect(result.ok).toBe(true);

@@ -51,7 +51,8 @@ describe('compare', () => {
   };
 
   it('passes two equal servers', async () => {
-    const { code, report } = await compare(fast.url, fastToo.url, '--json');
+    // Two equal servers on a busy machine differ by tens of percent in p95 now and then: allow it here.
+    const { code, report } = await compare(fast.url, fastToo.url, '--json', '--max-p95-increase', '100%');
     expect(report!.verdict).toEqual({ status: 'pass', reasons: [] });
     expect(report!.rounds).toBe(2);
     expect(report!.all.baseline.requests).toBeGreaterThanOrEqual(100);
@@ -69,7 +70,8 @@ describe('compare', () => {
   }, 60_000);
 
   it('names an error regression past the allowed increase, and not below it', async () => {
-    const failed = await compare(fast.url, failing.url, '--json');
+    // Latency is not the point here: allow what a busy machine adds, so only the errors decide.
+    const failed = await compare(fast.url, failing.url, '--json', '--max-p95-increase', '100%');
     expect(failed.report!.all.current.errorRatio).toBeGreaterThan(0.1);
     expect(failed.report!.verdict.reasons).toEqual([
       expect.stringMatching(/^all requests: errors 0\.00% → 12\.\d% \(\+12\.\d% points\)$/),
@@ -77,7 +79,7 @@ describe('compare', () => {
     ]);
     expect(failed.code).toBe(1);
     // One failure in eight is within a 20-point allowance.
-    const allowed = await compare(fast.url, failing.url, '--max-error-increase', '20%');
+    const allowed = await compare(fast.url, failing.url, '--max-error-increase', '20%', '--max-p95-increase', '100%');
     expect(allowed.code).toBe(0);
   }, 60_000);
 

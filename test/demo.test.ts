@@ -19,7 +19,10 @@ describe.skipIf(needs('prometheus', 'alertmanager').skip)('npm run demo', () => 
     child.stdout.on('data', () => {
       const dashboards = /Dashboards +(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
       if (overview === undefined && dashboards && /demo: \d+s +\d+(\.\d+)? req\/s/.test(output)) {
-        overview = fetch(`${dashboards}mcp-overview.html`).then((response) => response.text());
+        overview = fetch(`${dashboards}mcp-overview.html`).then(
+          (response) => response.text(),
+          (error: unknown) => `the overview page did not answer: ${String(error)}`,
+        );
       }
     });
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

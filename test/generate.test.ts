@@ -20,7 +20,7 @@ function files(dir: string): string[] {
 describe('the committed bundle', () => {
   it('is exactly what `mcp-observatory generate` writes from mcp-observatory.yaml (run `npm run generate`)', () => {
     const expected = generateBundle(loadConfig(join(ROOT, 'mcp-observatory.yaml')), 'mcp-observatory.yaml');
-    const committed = ['alerts', 'dashboards', 'collector', 'compose']
+    const committed = ['alerts', 'dashboards', 'collector', 'compose', 'scale-out']
       .flatMap((dir) => (existsSync(join(ROOT, dir)) ? files(join(ROOT, dir)) : []))
       .map((path) => relative(ROOT, path));
     expect(committed.sort()).toEqual([...expected.keys()].sort());

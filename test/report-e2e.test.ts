@@ -134,7 +134,7 @@ describe.skipIf(needs('prometheus').skip)('report against a real Prometheus duri
       const offenders = table.stdout.split('\nTop offenders (last 10m)\n')[1]!.split('\n');
       expect(offenders.slice(0, 4)).toEqual([
         '  tools by server errors:',
-        expect.stringMatching(/^ {4}fetch \(governance-docs\): \d+ of \d+ \([\d.]+%\) tool_error \d+$/),
+        expect.stringMatching(/^ {4}fetch \(governance-docs\): [\d,]+ of [\d,]+ \([\d.]+%\) tool_error [\d,]+$/),
         '  tenants by server errors:',
         expect.stringMatching(/^ {4}globex \(governance-docs\): /),
       ]);

@@ -19,6 +19,8 @@ export interface LatencyObjective {
 
 /** The configuration with every default filled in. */
 export interface Config {
+  profile: 'single' | 'scale-out';
+  scaleOut: ScaleOutSettings;
   service: { name: string; job?: string; source: 'scrape' | 'collector' };
   prometheus: { nativeHistograms: boolean };
   slos: {
@@ -86,6 +88,14 @@ export interface CollectorSettings {
   redaction: { allowArguments: string[]; allowResults: string[]; blockedValues: string[] };
   routing: { tenants: string[]; defaultTenant?: string };
   operationsFromSpans: { services: string[]; tools: string[] };
+}
+
+/** The `scaleOut` section: the tiers of the scale-out profile. */
+export interface ScaleOutSettings {
+  gateways: string[];
+  store: 'prometheus' | 'mimir' | 'thanos' | 'victoriametrics';
+  remoteWriteUrl?: string;
+  alertmanagers: string[];
 }
 
 /** One problem of a configuration: where (a JSON pointer), what was found, and how to fix it. */

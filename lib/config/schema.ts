@@ -114,6 +114,52 @@ export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    profile: {
+      type: 'string',
+      enum: ['single', 'scale-out'],
+      default: 'single',
+      description:
+        'the topology the bundle deploys: single (one collector, one Prometheus) or scale-out (agent and gateway collectors, Prometheus agents writing to a central store: the scale-out/ directory)',
+    },
+    scaleOut: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        gateways: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^[A-Za-z0-9_.-]+:[0-9]{1,5}$' },
+          default: ['otelcol-gateway-0:4317', 'otelcol-gateway-1:4317'],
+          description:
+            "host:port of each gateway collector's OTLP gRPC receiver: the agents' load_balancing exporter sends every span of a trace to the same one",
+        },
+        store: {
+          type: 'string',
+          enum: ['prometheus', 'mimir', 'thanos', 'victoriametrics'],
+          default: 'prometheus',
+          description:
+            'the central metrics store the Prometheus agents remote-write to: prometheus (its remote-write receiver), mimir, thanos (Receive) or victoriametrics (cluster)',
+        },
+        remoteWriteUrl: {
+          type: 'string',
+          format: 'uri',
+          pattern: '^https?://[^\\s]+$',
+          description:
+            "the store's remote-write URL (default: the store's usual in-cluster address; for victoriametrics without the /insert/<account>/... path, which the tenant picks)",
+        },
+        alertmanagers: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^[A-Za-z0-9_.-]+:[0-9]{1,5}$' },
+          default: ['alertmanager-0:9093', 'alertmanager-1:9093'],
+          description:
+            'host:port of each Alertmanager peer: the central ruler sends every alert to all of them, and the peers deduplicate the notification',
+        },
+      },
+    },
     service: {
       type: 'object',
       additionalProperties: false,

@@ -6,23 +6,20 @@ import { thresholdAlerts } from './alerts.js';
 import { alertmanagerConfig } from './alertmanager.js';
 import { burnRateAlerts } from './burn-rate.js';
 import { COLLECTOR_PATHS, OTELCOL_VERSION, collectorFiles } from './collector.js';
+import { collectorManifestFile } from './collector-manifest.js';
 import { GRAFANA_PASSWORD_FILE, composeFiles } from './compose.js';
 import { ALERT_LABEL } from './conventions.js';
 import { dashboardFiles } from './dashboards/index.js';
 import { buildModel } from './model.js';
 import type { Model } from './model.js';
 import { promtoolTests } from './promtool-tests.js';
+import { PATHS } from './paths.js';
 import { recordingGroups } from './rules.js';
 import type { AlertingRule, RuleGroup } from './rules.js';
 import { dashboardUrl, runbook, runbookUrl } from './runbooks.js';
+import { scaleOutFiles } from './scale-out/index.js';
 
-/** Where each artifact lands, relative to the output directory. */
-export const PATHS = {
-  rules: 'alerts/mcp-observatory.rules.yaml',
-  tests: (alert: string) => `alerts/tests/${alert}.test.yaml`,
-  runbook: (alert: string) => `alerts/runbooks/${alert}.md`,
-  alertmanager: 'alerts/alertmanager.yaml',
-} as const;
+export { PATHS };
 
 /**
  * Files the bundle seeds but the user owns once they exist: a regeneration keeps them as they are (the Grafana admin
@@ -106,7 +103,9 @@ export function generateBundle(config: Config, source = 'defaults'): Map<string,
   files.set(PATHS.alertmanager, `# ${stamp}\n${yaml(alertmanagerConfig(model))}`);
   for (const [path, json] of dashboardFiles(model, stamp)) files.set(path, json);
   for (const [path, text] of collectorFiles(config, stamp)) files.set(path, text);
+  files.set(...collectorManifestFile(stamp));
   const collector = { version: OTELCOL_VERSION, configPath: COLLECTOR_PATHS.config };
   for (const [path, text] of composeFiles(model, stamp, collector)) files.set(path, text);
+  for (const [path, text] of scaleOutFiles(model, groups, stamp)) files.set(path, text);
   return files;
 }

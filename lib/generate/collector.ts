@@ -14,7 +14,6 @@
  * Span metrics are computed before tail sampling, so request rates and latencies count every span, not the sample.
  */
 import { stringify } from 'yaml';
-import { resolveConfig } from '../config/config.js';
 import type { Config } from '../config/config.js';
 import { ATTR, DURATION_BUCKETS_SECONDS, METRICS, OTHER, SPEC_REQUEST_METHODS } from '../contract.js';
 import { SECRET_KEY_PATTERN, SECRET_VALUE_PATTERNS } from '../redaction.js';
@@ -75,6 +74,7 @@ export const COMPONENT_MODULES = {
     redaction: `${CONTRIB}/processor/redactionprocessor`,
     tail_sampling: `${CONTRIB}/processor/tailsamplingprocessor`,
     filter: `${CONTRIB}/processor/filterprocessor`,
+    batch: `${CORE}/processor/batchprocessor`,
   },
   connectors: {
     span_metrics: `${CONTRIB}/connector/spanmetricsconnector`,
@@ -85,14 +85,17 @@ export const COMPONENT_MODULES = {
     otlp_http: `${CORE}/exporter/otlphttpexporter`,
     prometheus: `${CONTRIB}/exporter/prometheusexporter`,
     file: `${CONTRIB}/exporter/fileexporter`,
+    load_balancing: `${CONTRIB}/exporter/loadbalancingexporter`,
   },
-  extensions: { health_check: `${CONTRIB}/extension/healthcheckextension` },
+  extensions: {
+    health_check: `${CONTRIB}/extension/healthcheckextension`,
+    headers_setter: `${CONTRIB}/extension/headerssetterextension`,
+  },
 } as const;
 export type ComponentKind = keyof typeof COMPONENT_MODULES;
-const KINDS = Object.keys(COMPONENT_MODULES) as ComponentKind[];
 
 /** How the collector reads its config: environment, files and inline YAML (no http/https providers). */
-const PROVIDERS = ['envprovider', 'fileprovider', 'yamlprovider'].map(
+export const PROVIDERS = ['envprovider', 'fileprovider', 'yamlprovider'].map(
   (name) => `${CORE}/confmap/provider/${name} v${OTELCOL_STABLE_VERSION}`,
 );
 
@@ -472,58 +475,14 @@ function operationsConnector(flushInterval: string | undefined, native: boolean)
   };
 }
 
-/** Component types a collector config uses, by kind (`otlp_grpc/tempo.acme` counts as `otlp_grpc`). */
-export function componentsOf(collector: CollectorConfig): Record<ComponentKind, string[]> {
-  const types = (section: Record<string, unknown> | undefined) =>
-    [...new Set(Object.keys(section ?? {}).map((id) => id.split('/')[0]!))].sort();
-  return Object.fromEntries(KINDS.map((kind) => [kind, types(collector[kind])])) as Record<ComponentKind, string[]>;
-}
-
-/** Every variant the generator can write, for a configuration that turns every feature on. */
-function allVariants(): CollectorConfig[] {
-  const everything = resolveConfig({
-    collector: { routing: { tenants: ['a'], defaultTenant: 'b' }, operationsFromSpans: { services: ['s'] } },
-  });
-  return (['backends', 'file'] as const).map((exporters) => collectorConfig(everything, { exporters }));
-}
-
-/**
- * The builder manifest: the `otelcol-mcp` distribution with exactly the components the generator's configs use,
- * every variant included, all from the {@link OTELCOL_VERSION} release.
- */
-export function collectorManifest(): Record<string, unknown> {
-  const used = Object.fromEntries(KINDS.map((kind) => [kind, new Set<string>()])) as Record<ComponentKind, Set<string>>;
-  for (const variant of allVariants()) {
-    for (const [kind, types] of Object.entries(componentsOf(variant)) as [ComponentKind, string[]][]) {
-      for (const type of types) used[kind].add(type);
-    }
-  }
-  const modules = (kind: ComponentKind) =>
-    [...used[kind]].sort().map((type) => {
-      const module = (COMPONENT_MODULES[kind] as Record<string, string>)[type];
-      if (module === undefined) throw new Error(`no Go module known for the ${kind} component "${type}"`);
-      return { gomod: `${module} v${OTELCOL_VERSION}` };
-    });
-  return {
-    dist: {
-      name: OTELCOL_DIST,
-      description: 'OpenTelemetry Collector for MCP servers (mcp-observatory)',
-      output_path: `./${OTELCOL_DIST}`,
-      version: OTELCOL_VERSION,
-    },
-    ...Object.fromEntries(KINDS.map((kind) => [kind, modules(kind)])),
-    providers: PROVIDERS.map((gomod) => ({ gomod })),
-  };
-}
-
-const yaml = (value: unknown) => stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+export const yaml = (value: unknown) => stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 
 /** A collector config as YAML, stamped with `stamp` (the generated-file header) when given. */
 export function collectorConfigYaml(config: Config, options: CollectorOptions = {}, stamp?: string): string {
   return `${stamp ? `# ${stamp}\n` : ''}${yaml(collectorConfig(config, options))}`;
 }
 
-/** The collector files of the bundle (path → content). */
+/** The collector config files of the bundle (path → content); the manifest is collector-manifest.ts's. */
 export function collectorFiles(config: Config, stamp: string): Map<string, string> {
   const run = (path: string, what: string) =>
     `# ${stamp}\n# ${what}: otelcol-mcp --config ${path} (or the otel/opentelemetry-collector-contrib:${OTELCOL_VERSION} image)\n`;
@@ -535,10 +494,6 @@ export function collectorFiles(config: Config, stamp: string): Map<string, strin
     [
       COLLECTOR_PATHS.fileConfig,
       `${run(COLLECTOR_PATHS.fileConfig, 'Every signal into JSON lines under ./otelcol-out')}${yaml(collectorConfig(config, { exporters: 'file' }))}`,
-    ],
-    [
-      COLLECTOR_PATHS.manifest,
-      `# ${stamp}\n# Build: scripts/build-collector.sh (or: builder --config ${COLLECTOR_PATHS.manifest})\n${yaml(collectorManifest())}`,
     ],
   ]);
 }

@@ -52,6 +52,23 @@ export interface CollectorDeployment {
   configPath: string;
 }
 
+/**
+ * What Prometheus scrapes in the stack: the MCP servers, and the collector named `collector` (its own metrics, and the
+ * span metrics its exporter holds, whose job and instance labels name the services it saw).
+ */
+export function scrapeJobs(job: string, collector: string): Record<string, unknown>[] {
+  return [
+    { job_name: job, static_configs: [{ targets: [`mcp-server:${PORTS.mcp}`] }] },
+    { job_name: `${job}-python`, static_configs: [{ targets: ['python-sidecar:9464'] }] },
+    { job_name: 'otel-collector', static_configs: [{ targets: [`${collector}:${PORTS.collectorMetrics}`] }] },
+    {
+      job_name: 'otel-collector-spanmetrics',
+      honor_labels: true,
+      static_configs: [{ targets: [`${collector}:${PORTS.spanMetrics}`] }],
+    },
+  ];
+}
+
 const healthcheck = (test: string[], interval = '10s') => ({
   test,
   interval,
@@ -76,176 +93,7 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
     'compose/docker-compose.yaml',
     yaml({
       name: 'mcp-observatory',
-      services: {
-        'mcp-server': {
-          build: { context: '..', dockerfile: 'examples/Dockerfile' },
-          image: `mcp-observatory/reference-server:local`,
-          environment: {
-            HOST: '0.0.0.0',
-            // /metrics is anonymous off loopback only when said so: here only the stack's network and the host's
-            // loopback reach it (Prometheus scrapes it without a token).
-            METRICS_PUBLIC: 'true',
-            PORT: String(PORTS.mcp),
-            OTEL_SERVICE_NAME: model.service,
-            OTEL_EXPORTER_OTLP_ENDPOINT: `http://collector:${PORTS.otlpHttp}`,
-            // The fault-injection endpoint is off unless MCP_ADMIN_TOKEN is set where compose runs: a fixed token in a
-            // committed file would be anyone's.
-            ADMIN_TOKEN: '${MCP_ADMIN_TOKEN:-}',
-          },
-          ports: [published(PORTS.mcp, PORTS.mcp)],
-          healthcheck: healthcheck([
-            'CMD',
-            'node',
-            '-e',
-            `fetch('http://127.0.0.1:${PORTS.mcp}/health/live').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-          ]),
-          restart: 'unless-stopped',
-          deploy: limits('1.0', '512M'),
-          depends_on: { collector: { condition: 'service_started' } },
-        },
-        // A server in another language: the Python SDK's example, not reachable but through its sidecar.
-        'python-mcp': {
-          build: { context: '..', dockerfile: 'examples/python/Dockerfile' },
-          image: 'mcp-observatory/python-example:local',
-          environment: { MCP_TRANSPORT: 'http', MCP_HOST: '0.0.0.0', MCP_PORT: '8000' },
-          healthcheck: healthcheck([
-            'CMD',
-            'python',
-            '-c',
-            "import socket; socket.create_connection(('127.0.0.1', 8000), timeout=2)",
-          ]),
-          restart: 'unless-stopped',
-          deploy: limits('0.5', '256M'),
-        },
-        'python-sidecar': {
-          image: `mcp-observatory/reference-server:local`,
-          entrypoint: [
-            'node',
-            'dist/lib/bin.js',
-            'proxy',
-            '--upstream',
-            'http://python-mcp:8000/mcp',
-            '--listen',
-            `0.0.0.0:${PORTS.pythonMcp}`,
-          ],
-          environment: {
-            OTEL_SERVICE_NAME: `${model.service}-python`,
-            OTEL_EXPORTER_PROMETHEUS_PORT: '9464',
-            OTEL_EXPORTER_OTLP_ENDPOINT: `http://collector:${PORTS.otlpHttp}`,
-          },
-          ports: [published(PORTS.pythonMcp, PORTS.pythonMcp)],
-          healthcheck: healthcheck([
-            'CMD',
-            'node',
-            '-e',
-            "fetch('http://127.0.0.1:9464/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
-          ]),
-          restart: 'unless-stopped',
-          deploy: limits('0.5', '256M'),
-          depends_on: { 'python-mcp': { condition: 'service_healthy' }, collector: { condition: 'service_started' } },
-        },
-        collector: {
-          image: `otel/opentelemetry-collector-contrib:${collector.version}`,
-          command: ['--config=/etc/otelcol/config.yaml'],
-          volumes: [`../${collector.configPath}:/etc/otelcol/config.yaml:ro`],
-          ports: [
-            published(PORTS.otlpGrpc, PORTS.otlpGrpc),
-            published(PORTS.otlpHttp, PORTS.otlpHttp),
-            published(PORTS.collectorHealth, PORTS.collectorHealth),
-          ],
-          // The contrib image is distroless (no shell, no HTTP client to call its health_check extension): the check
-          // in the container is that the binary runs and accepts its configuration; Prometheus scrapes its metrics.
-          healthcheck: healthcheck(['CMD', '/otelcol-contrib', 'validate', '--config=/etc/otelcol/config.yaml'], '30s'),
-          restart: 'unless-stopped',
-          deploy: limits('1.0', '512M'),
-          depends_on: { tempo: { condition: 'service_started' }, loki: { condition: 'service_started' } },
-        },
-        prometheus: {
-          image: IMAGES.prometheus,
-          command: [
-            '--config.file=/etc/prometheus/prometheus.yml',
-            '--storage.tsdb.path=/prometheus',
-            '--storage.tsdb.retention.time=30d',
-            '--enable-feature=exemplar-storage',
-            '--web.enable-admin-api',
-            '--web.enable-lifecycle',
-          ],
-          volumes: [
-            './prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
-            '../alerts/mcp-observatory.rules.yaml:/etc/prometheus/rules/mcp-observatory.rules.yaml:ro',
-            'prometheus-data:/prometheus',
-          ],
-          ports: [published(PORTS.prometheus, 9090)],
-          healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:9090/-/ready']),
-          restart: 'unless-stopped',
-          deploy: limits('1.0', '1G'),
-        },
-        alertmanager: {
-          image: IMAGES.alertmanager,
-          command: ['--config.file=/etc/alertmanager/alertmanager.yaml', '--storage.path=/alertmanager'],
-          volumes: [
-            '../alerts/alertmanager.yaml:/etc/alertmanager/alertmanager.yaml:ro',
-            'alertmanager-data:/alertmanager',
-          ],
-          ports: [published(PORTS.alertmanager, 9093)],
-          healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:9093/-/ready']),
-          restart: 'unless-stopped',
-          deploy: limits('0.5', '256M'),
-        },
-        grafana: {
-          image: IMAGES.grafana,
-          environment: {
-            GF_AUTH_ANONYMOUS_ENABLED: 'true',
-            GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer',
-            GF_SECURITY_ADMIN_PASSWORD__FILE: '/run/secrets/grafana_admin_password',
-          },
-          secrets: ['grafana_admin_password'],
-          volumes: [
-            './grafana/provisioning:/etc/grafana/provisioning:ro',
-            '../dashboards:/var/lib/grafana/dashboards/mcp-observatory:ro',
-            'grafana-data:/var/lib/grafana',
-          ],
-          ports: [published(PORTS.grafana, 3000)],
-          healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3000/api/health']),
-          restart: 'unless-stopped',
-          deploy: limits('0.5', '512M'),
-          depends_on: { prometheus: { condition: 'service_healthy' } },
-        },
-        tempo: {
-          image: IMAGES.tempo,
-          command: ['-config.file=/etc/tempo/tempo.yaml'],
-          volumes: ['./tempo/tempo.yaml:/etc/tempo/tempo.yaml:ro', 'tempo-data:/var/tempo'],
-          ports: [published(PORTS.tempo, 3200)],
-          healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3200/ready']),
-          restart: 'unless-stopped',
-          deploy: limits('1.0', '1G'),
-        },
-        loki: {
-          image: IMAGES.loki,
-          command: ['-config.file=/etc/loki/loki.yaml'],
-          volumes: ['./loki/loki.yaml:/etc/loki/loki.yaml:ro', 'loki-data:/loki'],
-          ports: [published(PORTS.loki, 3100)],
-          healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3100/ready']),
-          restart: 'unless-stopped',
-          deploy: limits('1.0', '1G'),
-        },
-        load: {
-          image: `mcp-observatory/reference-server:local`,
-          profiles: ['load'],
-          entrypoint: [
-            'node',
-            'dist/lib/bin.js',
-            'load',
-            '--url',
-            `http://mcp-server:${PORTS.mcp}/mcp`,
-            '--duration',
-            '10m',
-          ],
-          depends_on: { 'mcp-server': { condition: 'service_healthy' } },
-          restart: 'no',
-          deploy: limits('0.5', '256M'),
-        },
-      },
+      services: stackServices(model, collector),
       volumes: {
         'prometheus-data': {},
         'alertmanager-data': {},
@@ -268,15 +116,7 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
       rule_files: ['/etc/prometheus/rules/mcp-observatory.rules.yaml'],
       alerting: { alertmanagers: [{ static_configs: [{ targets: ['alertmanager:9093'] }] }] },
       scrape_configs: [
-        { job_name: job, static_configs: [{ targets: [`mcp-server:${PORTS.mcp}`] }] },
-        { job_name: `${job}-python`, static_configs: [{ targets: ['python-sidecar:9464'] }] },
-        { job_name: 'otel-collector', static_configs: [{ targets: [`collector:${PORTS.collectorMetrics}`] }] },
-        // The collector's exporter sets job and instance of the services it saw: keep them, not the scrape's.
-        {
-          job_name: 'otel-collector-spanmetrics',
-          honor_labels: true,
-          static_configs: [{ targets: [`collector:${PORTS.spanMetrics}`] }],
-        },
+        ...scrapeJobs(job, 'collector'),
         { job_name: 'prometheus', static_configs: [{ targets: ['127.0.0.1:9090'] }] },
       ],
     }),
@@ -395,4 +235,181 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
     }),
   );
   return files;
+}
+
+/**
+ * The services of the single-machine stack, by name: the scale-out stack reuses the MCP server, Grafana, Tempo and
+ * Loki as they are.
+ */
+export function stackServices(model: Model, collector: CollectorDeployment): Record<string, Record<string, unknown>> {
+  return {
+    'mcp-server': {
+      build: { context: '..', dockerfile: 'examples/Dockerfile' },
+      image: `mcp-observatory/reference-server:local`,
+      environment: {
+        HOST: '0.0.0.0',
+        // /metrics is anonymous off loopback only when said so: here only the stack's network and the host's
+        // loopback reach it (Prometheus scrapes it without a token).
+        METRICS_PUBLIC: 'true',
+        PORT: String(PORTS.mcp),
+        OTEL_SERVICE_NAME: model.service,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://collector:${PORTS.otlpHttp}`,
+        // The fault-injection endpoint is off unless MCP_ADMIN_TOKEN is set where compose runs: a fixed token in a
+        // committed file would be anyone's.
+        ADMIN_TOKEN: '${MCP_ADMIN_TOKEN:-}',
+      },
+      ports: [published(PORTS.mcp, PORTS.mcp)],
+      healthcheck: healthcheck([
+        'CMD',
+        'node',
+        '-e',
+        `fetch('http://127.0.0.1:${PORTS.mcp}/health/live').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+      ]),
+      restart: 'unless-stopped',
+      deploy: limits('1.0', '512M'),
+      depends_on: { collector: { condition: 'service_started' } },
+    },
+    // A server in another language: the Python SDK's example, not reachable but through its sidecar.
+    'python-mcp': {
+      build: { context: '..', dockerfile: 'examples/python/Dockerfile' },
+      image: 'mcp-observatory/python-example:local',
+      environment: { MCP_TRANSPORT: 'http', MCP_HOST: '0.0.0.0', MCP_PORT: '8000' },
+      healthcheck: healthcheck([
+        'CMD',
+        'python',
+        '-c',
+        "import socket; socket.create_connection(('127.0.0.1', 8000), timeout=2)",
+      ]),
+      restart: 'unless-stopped',
+      deploy: limits('0.5', '256M'),
+    },
+    'python-sidecar': {
+      image: `mcp-observatory/reference-server:local`,
+      entrypoint: [
+        'node',
+        'dist/lib/bin.js',
+        'proxy',
+        '--upstream',
+        'http://python-mcp:8000/mcp',
+        '--listen',
+        `0.0.0.0:${PORTS.pythonMcp}`,
+      ],
+      environment: {
+        OTEL_SERVICE_NAME: `${model.service}-python`,
+        OTEL_EXPORTER_PROMETHEUS_PORT: '9464',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://collector:${PORTS.otlpHttp}`,
+      },
+      ports: [published(PORTS.pythonMcp, PORTS.pythonMcp)],
+      healthcheck: healthcheck([
+        'CMD',
+        'node',
+        '-e',
+        "fetch('http://127.0.0.1:9464/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+      ]),
+      restart: 'unless-stopped',
+      deploy: limits('0.5', '256M'),
+      depends_on: { 'python-mcp': { condition: 'service_healthy' }, collector: { condition: 'service_started' } },
+    },
+    collector: {
+      image: `otel/opentelemetry-collector-contrib:${collector.version}`,
+      command: ['--config=/etc/otelcol/config.yaml'],
+      volumes: [`../${collector.configPath}:/etc/otelcol/config.yaml:ro`],
+      ports: [
+        published(PORTS.otlpGrpc, PORTS.otlpGrpc),
+        published(PORTS.otlpHttp, PORTS.otlpHttp),
+        published(PORTS.collectorHealth, PORTS.collectorHealth),
+      ],
+      // The contrib image is distroless (no shell, no HTTP client to call its health_check extension): the check
+      // in the container is that the binary runs and accepts its configuration; Prometheus scrapes its metrics.
+      healthcheck: healthcheck(['CMD', '/otelcol-contrib', 'validate', '--config=/etc/otelcol/config.yaml'], '30s'),
+      restart: 'unless-stopped',
+      deploy: limits('1.0', '512M'),
+      depends_on: { tempo: { condition: 'service_started' }, loki: { condition: 'service_started' } },
+    },
+    prometheus: {
+      image: IMAGES.prometheus,
+      command: [
+        '--config.file=/etc/prometheus/prometheus.yml',
+        '--storage.tsdb.path=/prometheus',
+        '--storage.tsdb.retention.time=30d',
+        '--enable-feature=exemplar-storage',
+        '--web.enable-admin-api',
+        '--web.enable-lifecycle',
+      ],
+      volumes: [
+        './prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+        '../alerts/mcp-observatory.rules.yaml:/etc/prometheus/rules/mcp-observatory.rules.yaml:ro',
+        'prometheus-data:/prometheus',
+      ],
+      ports: [published(PORTS.prometheus, 9090)],
+      healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:9090/-/ready']),
+      restart: 'unless-stopped',
+      deploy: limits('1.0', '1G'),
+    },
+    alertmanager: {
+      image: IMAGES.alertmanager,
+      command: ['--config.file=/etc/alertmanager/alertmanager.yaml', '--storage.path=/alertmanager'],
+      volumes: [
+        '../alerts/alertmanager.yaml:/etc/alertmanager/alertmanager.yaml:ro',
+        'alertmanager-data:/alertmanager',
+      ],
+      ports: [published(PORTS.alertmanager, 9093)],
+      healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:9093/-/ready']),
+      restart: 'unless-stopped',
+      deploy: limits('0.5', '256M'),
+    },
+    grafana: {
+      image: IMAGES.grafana,
+      environment: {
+        GF_AUTH_ANONYMOUS_ENABLED: 'true',
+        GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer',
+        GF_SECURITY_ADMIN_PASSWORD__FILE: '/run/secrets/grafana_admin_password',
+      },
+      secrets: ['grafana_admin_password'],
+      volumes: [
+        './grafana/provisioning:/etc/grafana/provisioning:ro',
+        '../dashboards:/var/lib/grafana/dashboards/mcp-observatory:ro',
+        'grafana-data:/var/lib/grafana',
+      ],
+      ports: [published(PORTS.grafana, 3000)],
+      healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3000/api/health']),
+      restart: 'unless-stopped',
+      deploy: limits('0.5', '512M'),
+      depends_on: { prometheus: { condition: 'service_healthy' } },
+    },
+    tempo: {
+      image: IMAGES.tempo,
+      command: ['-config.file=/etc/tempo/tempo.yaml'],
+      volumes: ['./tempo/tempo.yaml:/etc/tempo/tempo.yaml:ro', 'tempo-data:/var/tempo'],
+      ports: [published(PORTS.tempo, 3200)],
+      healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3200/ready']),
+      restart: 'unless-stopped',
+      deploy: limits('1.0', '1G'),
+    },
+    loki: {
+      image: IMAGES.loki,
+      command: ['-config.file=/etc/loki/loki.yaml'],
+      volumes: ['./loki/loki.yaml:/etc/loki/loki.yaml:ro', 'loki-data:/loki'],
+      ports: [published(PORTS.loki, 3100)],
+      healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:3100/ready']),
+      restart: 'unless-stopped',
+      deploy: limits('1.0', '1G'),
+    },
+    load: {
+      image: `mcp-observatory/reference-server:local`,
+      profiles: ['load'],
+      entrypoint: [
+        'node',
+        'dist/lib/bin.js',
+        'load',
+        '--url',
+        `http://mcp-server:${PORTS.mcp}/mcp`,
+        '--duration',
+        '10m',
+      ],
+      depends_on: { 'mcp-server': { condition: 'service_healthy' } },
+      restart: 'no',
+      deploy: limits('0.5', '256M'),
+    },
+  };
 }
