@@ -46,7 +46,11 @@ const INVALID: [string, string, RegExp][] = [
   ['a repeated unit', 'thresholds:\n  memory:\n    for: 1m1m\n', /\/thresholds\/memory\/for/],
   ['an absurd duration', 'thresholds:\n  memory:\n    window: 99999999999999999999d\n', /longer than 10 years/],
   ['an unknown profile', 'profile: multi-region\n', /\/profile: must be equal to one of the allowed values/],
-  ['a gateway without its port', 'profile: scale-out\nscaleOut:\n  gateways: [otelcol-gateway]\n', /\/scaleOut\/gateways\/0/],
+  [
+    'a gateway without its port',
+    'profile: scale-out\nscaleOut:\n  gateways: [otelcol-gateway]\n',
+    /\/scaleOut\/gateways\/0/,
+  ],
   ['an unknown metrics store', 'scaleOut:\n  store: influxdb\n', /\/scaleOut\/store/],
   ['a job with a quote', "service:\n  job: 'a\"b'\n", /\/service\/job/],
   ['a job with a line break', 'service:\n  job: "a\\nb"\n', /\/service\/job/],
