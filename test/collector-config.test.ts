@@ -343,7 +343,11 @@ describe('the scale-out collectors', () => {
     const exporters = section(gateway, 'exporters');
     // A routed tenant's export names it; everything else carries the header the app sent, else the default tenant.
     expect(exporters['otlp_grpc/tempo.acme']).toMatchObject({ headers: { 'X-Scope-OrgID': 'acme' } });
-    expect(exporters['otlp_grpc/tempo']).toMatchObject({ auth: { authenticator: 'headers_setter' } });
+    expect(exporters['otlp_grpc/tempo']).toMatchObject({
+      auth: { authenticator: 'headers_setter' },
+      // A merged batch keeps the header only when batches are cut by it.
+      sending_queue: { batch: { flush_timeout: '1s', partition: { metadata_keys: ['X-Scope-OrgID'] } } },
+    });
     expect(exporters['otlp_grpc/tempo']).not.toHaveProperty('headers');
     expect(section(gateway, 'extensions')['headers_setter']).toEqual({
       headers: [{ action: 'upsert', key: 'X-Scope-OrgID', from_context: 'X-Scope-OrgID', default_value: 'shared' }],

@@ -4,6 +4,10 @@
 // started again mid-run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -293,4 +297,94 @@ describe.skipIf(noCollector || noPrometheus)('the scale-out profile on one machi
     }
     expect(vectorSum(await central.query(`${served}`))).toBe(sent.length * 2);
   }, 300_000);
+});
+
+describe.skipIf(noCollector)('tenancy through the scale-out collectors', () => {
+  /** Each export the gateway made to "Loki": its X-Scope-OrgID and the raw OTLP protobuf body. */
+  const exports: { orgId: string | undefined; body: Buffer }[] = [];
+  let loki: Server;
+  let gateway: Collector;
+  let agent: Collector;
+  const servers: Reference[] = [];
+
+  beforeAll(async () => {
+    loki = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const orgId = req.headers['x-scope-orgid'] as string | undefined;
+        exports.push({ orgId, body: req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body });
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => loki.listen(0, '127.0.0.1', resolve));
+    const lokiPort = (loki.address() as AddressInfo).port;
+    const gatewayPorts = await collectorPorts();
+    const config = resolveConfig({
+      profile: 'scale-out',
+      collector: {
+        routing: { tenants: ['initech'], defaultTenant: 'platform' },
+        loki: { endpoint: `http://127.0.0.1:${lokiPort}/otlp` },
+        // Nothing listens there: the traces are not the point, and their failed exports must not matter.
+        tempo: { endpoint: `127.0.0.1:${await freePort()}` },
+      },
+      scaleOut: { gateways: [`127.0.0.1:${gatewayPorts.otlpGrpc}`] },
+    });
+    gateway = await startCollectorWith((ports) => yaml(gatewayCollectorConfig(config, { host: '127.0.0.1', ports })), {
+      ports: gatewayPorts,
+    });
+    agent = await startCollectorWith((ports) =>
+      yaml(agentCollectorConfig(config, { host: '127.0.0.1', ports, flushInterval: '1s' })),
+    );
+    for (const [i, headers] of [['X-Scope-OrgID=team-blue'], []].entries()) {
+      servers.push(
+        await startReference({
+          OTEL_SDK_DISABLED: 'false',
+          OTEL_SERVICE_NAME: 'tenancy',
+          OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=tenancy-server-${i}`,
+          OTEL_EXPORTER_OTLP_ENDPOINT: agent.otlpHttp,
+          OTEL_BLRP_SCHEDULE_DELAY: '200',
+          ...(headers.length > 0 && { OTEL_EXPORTER_OTLP_HEADERS: headers.join(',') }),
+        }),
+      );
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+    await agent?.stop();
+    await gateway?.stop();
+    loki?.closeAllConnections();
+    await new Promise<void>((resolve) => (loki ? loki.close(() => resolve()) : resolve()));
+  });
+
+  it('exports with the routed tenant, else the X-Scope-OrgID the app sent, else the default tenant', async () => {
+    for (const server of servers) {
+      for (const tenant of ['initech', 'umbrella']) {
+        const client = await server.connect(tenant);
+        const { tools } = await client.listTools();
+        const fetchTool = tools.find((tool) => tool.name === 'fetch')!;
+        const id = (fetchTool.inputSchema.properties!['id'] as { enum: string[] }).enum[0]!;
+        await client.callTool({ name: 'fetch', arguments: { id } });
+      }
+    }
+    // Which server's logs each export carries: the instance id is a plain string in the protobuf body.
+    const tenantsOf = (instance: string) =>
+      new Set(exports.filter((e) => e.body.includes(instance)).map((e) => e.orgId ?? 'none'));
+    const expected = {
+      // An app's own header wins for what is not routed; a routed tenant is its own, whoever sends it.
+      'tenancy-server-0': ['initech', 'team-blue'],
+      'tenancy-server-1': ['initech', 'platform'],
+    };
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const seen = Object.keys(expected).map((instance) => [...tenantsOf(instance)].sort());
+      if (JSON.stringify(seen) === JSON.stringify(Object.values(expected))) break;
+      await sleep(500);
+    }
+    expect(
+      Object.fromEntries(Object.keys(expected).map((instance) => [instance, [...tenantsOf(instance)].sort()])),
+    ).toEqual(expected);
+  }, 60_000);
 });

@@ -50,6 +50,12 @@ const BATCH_BY_TENANT = {
   batch: { metadata_keys: [TENANT_HEADER], metadata_cardinality_limit: 100 },
 };
 
+/** An exporter queue that batches by tenant header: a merged batch otherwise loses the requests' metadata. */
+function byTenant(queue: unknown): Record<string, unknown> {
+  const settings = (queue ?? {}) as { batch?: Record<string, unknown> };
+  return { ...settings, batch: { ...settings.batch, partition: { metadata_keys: [TENANT_HEADER] } } };
+}
+
 /** Writes the tenant header a request came with, or the default tenant, on an export. */
 function headersSetter(config: Config): Record<string, unknown> {
   const defaultTenant = config.collector.routing.defaultTenant;
@@ -142,8 +148,8 @@ export function gatewayCollectorConfig(config: Config, options: TierOptions = {}
   if (!toFile) {
     // The exports of unrouted telemetry carry the tenant the app sent, else the default tenant.
     for (const name of ['otlp_grpc/tempo', 'otlp_http/loki']) {
-      const { headers: _static, ...settings } = exporters[name] as Record<string, unknown>;
-      exporters[name] = { ...settings, auth: { authenticator: 'headers_setter' } };
+      const { headers: _static, sending_queue: queue, ...settings } = exporters[name] as Record<string, unknown>;
+      exporters[name] = { ...settings, auth: { authenticator: 'headers_setter' }, sending_queue: byTenant(queue) };
     }
   }
   return {
