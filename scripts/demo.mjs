@@ -4,14 +4,21 @@
 // A missing binary is named with how to install it, and the demo runs with the rest.
 // The dashboards are drawn live from Prometheus by `mcp-observatory snapshot --serve` (Grafana runs in the compose
 // stack only); --screenshots DIR saves a PNG of each at the end, as the README's images are made.
-//   npm run demo [-- --duration 5m] [-- --random-ports] [-- --screenshots DIR]
+// With --profile scale-out it runs the scale-out topology instead: the server sends OTLP to an agent collector, which
+// sends every trace whole to one of two gateway collectors; a Prometheus agent remote-writes to the Prometheus that
+// evaluates the rules and pages through two Alertmanager peers.
+//   npm run demo [-- --duration 5m] [-- --random-ports] [-- --screenshots DIR] [-- --profile scale-out]
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { loadConfig } from '../dist/lib/config/config.js';
 import { COLLECTOR_PATHS } from '../dist/lib/generate/collector.js';
+import { agentCollectorConfig, gatewayCollectorConfig } from '../dist/lib/generate/scale-out/collectors.js';
+import { SCALE_OUT_PATHS } from '../dist/lib/generate/scale-out/index.js';
 import { collectorBinaryPath, findTool } from '../dist/lib/validate/tools.js';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
@@ -20,8 +27,14 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5m' },
     'random-ports': { type: 'boolean', default: false },
     screenshots: { type: 'string' },
+    profile: { type: 'string', default: 'single' },
   },
 });
+if (!['single', 'scale-out'].includes(values.profile)) {
+  console.error(`demo: --profile ${values.profile}: expected single or scale-out`);
+  process.exit(2);
+}
+const scaleOut = values.profile === 'scale-out';
 const seconds = (text) => {
   const match = /^(\d+)(s|m|h)$/.exec(text);
   if (!match) throw new Error(`--duration ${text}: expected a duration such as 90s, 5m or 1h`);
@@ -39,7 +52,7 @@ async function freePort(preferred) {
       server.once('error', () => done(undefined));
       server.listen(port, '127.0.0.1', () => server.close(() => done(server.address()?.port ?? port)));
     });
-  if (!values['random-ports']) {
+  if (!values['random-ports'] && preferred) {
     const port = await tryPort(preferred);
     if (port) return preferred;
   }
@@ -140,10 +153,61 @@ const ports = {
   dashboards: await freePort(3002),
 };
 
-// 2. The collector, exporting to files (no Tempo or Loki here).
+// 2. The collector, exporting to files (no Tempo or Loki here); in the scale-out profile, its two tiers.
 const collectorBin = collectorBinaryPath(join(ROOT, COLLECTOR_PATHS.manifest));
 let otlp;
-if (existsSync(collectorBin)) {
+/** The agent collector's endpoints, in the scale-out profile. */
+let agent;
+/** `count` free ports, all different: each stays bound until all are found. */
+async function distinctPorts(count) {
+  const servers = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const server = createServer();
+      await new Promise((done) => server.listen(0, '127.0.0.1', done));
+      return server;
+    }),
+  );
+  const found = servers.map((server) => server.address().port);
+  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  return found;
+}
+/** The ports of `count` collectors, none shared. */
+async function collectorPorts(count) {
+  const found = await distinctPorts(5 * count);
+  return Array.from({ length: count }, (_, i) => {
+    const [otlpGrpc, otlpHttp, healthCheck, selfMetrics, prometheus] = found.slice(5 * i, 5 * i + 5);
+    return { otlpGrpc, otlpHttp, healthCheck, selfMetrics, prometheus };
+  });
+}
+
+/** Start otelcol-mcp with `collector` (a generated config object) as `name`, and wait for its health check. */
+async function startCollector(name, collector, ports) {
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, stringify(collector, { lineWidth: 0, aliasDuplicateObjects: false }));
+  start(name, collectorBin, [`--config=${file}`]);
+  if (!(await waitUntil(name, () => ok(`http://127.0.0.1:${ports.healthCheck}/`)))) await stopAll(1);
+}
+
+if (!existsSync(collectorBin)) {
+  console.log(`demo: the collector is not built (run 'npm run setup' to build otelcol-mcp); running without traces`);
+} else if (scaleOut) {
+  // The repository's configuration, its gateways where this machine runs them.
+  const config = loadConfig(join(ROOT, 'mcp-observatory.yaml'));
+  const [ports, ...gatewayPorts] = await collectorPorts(3);
+  config.scaleOut.gateways = gatewayPorts.map((ports) => `127.0.0.1:${ports.otlpGrpc}`);
+  for (const [i, ports] of gatewayPorts.entries()) {
+    const fileDirectory = join(work, `gateway-${i}`);
+    mkdirSync(fileDirectory, { recursive: true });
+    await startCollector(
+      `gateway-${i}`,
+      gatewayCollectorConfig(config, { exporters: 'file', fileDirectory, host: '127.0.0.1', ports }),
+      ports,
+    );
+  }
+  await startCollector('agent', agentCollectorConfig(config, { host: '127.0.0.1', ports }), ports);
+  agent = { spanMetrics: `127.0.0.1:${ports.prometheus}`, selfMetrics: `127.0.0.1:${ports.selfMetrics}` };
+  otlp = `http://127.0.0.1:${ports.otlpHttp}`;
+} else {
   const config = join(work, 'collector', 'config.file.yaml');
   // The file variant writes under ./otelcol-out: run it from the demo's work directory.
   mkdirSync(join(work, 'otelcol-out'), { recursive: true });
@@ -160,8 +224,6 @@ if (existsSync(collectorBin)) {
     work,
   );
   otlp = `http://127.0.0.1:${ports.otlpHttp}`;
-} else {
-  console.log(`demo: the collector is not built (run 'npm run setup' to build otelcol-mcp); running without traces`);
 }
 
 // 3. The reference MCP server. Its fault-injection endpoint is off unless given a token: this run's own, which only the
@@ -184,15 +246,24 @@ if (values['random-ports']) {
 const mcp = `http://127.0.0.1:${ports.mcp}`;
 if (!(await waitUntil('the reference MCP server', () => ok(`${mcp}/health/live`)))) await stopAll(1);
 
-// 4. Alertmanager and Prometheus with the generated configs.
+// 4. Alertmanager and Prometheus with the generated configs; in the scale-out profile two Alertmanager peers in a
+// cluster, and a Prometheus agent that remote-writes to the Prometheus that evaluates the rules.
 const alertmanagerBin = binary(['alertmanager', 'prometheus-alertmanager'], 'apt-get install prometheus-alertmanager');
+const alertmanagers = [];
 if (alertmanagerBin) {
-  start('alertmanager', alertmanagerBin, [
-    `--config.file=${join(work, 'alerts', 'alertmanager.yaml')}`,
-    `--storage.path=${join(work, 'alertmanager-data')}`,
-    `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
-    '--cluster.listen-address=',
-  ]);
+  const peers = scaleOut ? [await freePort(0), await freePort(0)] : [];
+  for (const [i, listen] of (scaleOut ? [ports.alertmanager, await freePort(0)] : [ports.alertmanager]).entries()) {
+    const name = scaleOut ? `alertmanager-${i}` : 'alertmanager';
+    start(name, alertmanagerBin, [
+      `--config.file=${join(work, 'alerts', 'alertmanager.yaml')}`,
+      `--storage.path=${join(work, `${name}-data`)}`,
+      `--web.listen-address=127.0.0.1:${listen}`,
+      ...(scaleOut
+        ? [`--cluster.listen-address=127.0.0.1:${peers[i]}`, `--cluster.peer=127.0.0.1:${peers[1 - i]}`]
+        : ['--cluster.listen-address=']),
+    ]);
+    alertmanagers.push(`127.0.0.1:${listen}`);
+  }
 }
 const prometheusBin = binary(['prometheus'], 'apt-get install prometheus');
 const prometheus = `http://127.0.0.1:${ports.prometheus}`;
@@ -200,10 +271,13 @@ if (prometheusBin) {
   const config = {
     global: { scrape_interval: '5s', evaluation_interval: '5s' },
     rule_files: [join(work, 'alerts', 'mcp-observatory.rules.yaml')],
-    ...(alertmanagerBin && {
-      alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${ports.alertmanager}`] }] }] },
+    ...(alertmanagers.length > 0 && {
+      alerting: { alertmanagers: [{ static_configs: [{ targets: alertmanagers }] }] },
     }),
-    scrape_configs: [{ job_name: 'mcp-server', static_configs: [{ targets: [`127.0.0.1:${ports.mcp}`] }] }],
+    // In the scale-out profile, what to scrape is the Prometheus agent's business.
+    scrape_configs: scaleOut
+      ? []
+      : [{ job_name: 'mcp-server', static_configs: [{ targets: [`127.0.0.1:${ports.mcp}`] }] }],
   };
   writeFileSync(join(work, 'prometheus.yml'), JSON.stringify(config, null, 2));
   start('prometheus', prometheusBin, [
@@ -211,8 +285,32 @@ if (prometheusBin) {
     `--storage.tsdb.path=${join(work, 'prometheus-data')}`,
     `--web.listen-address=127.0.0.1:${ports.prometheus}`,
     '--enable-feature=exemplar-storage',
+    ...(scaleOut ? ['--web.enable-remote-write-receiver'] : []),
   ]);
   await waitUntil('Prometheus', () => ok(`${prometheus}/-/ready`));
+  if (scaleOut) {
+    // The node's Prometheus agent: the generated scrape jobs of what runs here, written to the Prometheus above.
+    const generated = parse(readFileSync(join(work, SCALE_OUT_PATHS.prometheusAgent), 'utf8'));
+    const targets = {
+      'mcp-server': [`127.0.0.1:${ports.mcp}`],
+      'otel-collector': agent ? [agent.selfMetrics] : [],
+      'otel-collector-spanmetrics': agent ? [agent.spanMetrics] : [],
+    };
+    const agentConfig = {
+      global: { scrape_interval: '5s' },
+      scrape_configs: generated.scrape_configs
+        .filter((job) => targets[job.job_name]?.length)
+        .map((job) => ({ ...job, static_configs: [{ targets: targets[job.job_name] }] })),
+      remote_write: [{ ...generated.remote_write[0], url: `${prometheus}/api/v1/write` }],
+    };
+    writeFileSync(join(work, 'prometheus-agent.yml'), JSON.stringify(agentConfig, null, 2));
+    start('prometheus-agent', prometheusBin, [
+      `--config.file=${join(work, 'prometheus-agent.yml')}`,
+      '--enable-feature=agent',
+      `--storage.agent.path=${join(work, 'prometheus-agent-wal')}`,
+      `--web.listen-address=127.0.0.1:${await freePort(0)}`,
+    ]);
+  }
   start('dashboards', process.execPath, [
     'dist/lib/bin.js',
     'snapshot',
@@ -253,8 +351,13 @@ demo: running for ${values.duration} (Ctrl-C stops it)
   MCP server     ${mcp}/mcp   metrics ${mcp}/metrics   health ${mcp}/health/ready
   Prometheus     ${prometheusBin ? `${prometheus}  (alerts: ${prometheus}/alerts)` : 'not running'}
   Dashboards     ${prometheusBin ? `http://127.0.0.1:${ports.dashboards}/  (drawn live from Prometheus)` : 'not running'}
-  Alertmanager   ${alertmanagerBin ? `http://127.0.0.1:${ports.alertmanager}` : 'not running'}
-  Collector      ${otlp ? `${otlp} (spans and logs written to ${join(work, 'otelcol-out')})` : 'not running'}
+  Alertmanager   ${alertmanagers.length ? alertmanagers.map((peer) => `http://${peer}`).join(', ') : 'not running'}
+  Collector      ${!otlp ? 'not running' : scaleOut ? `agent ${otlp} → gateways writing to ${join(work, 'gateway-{0,1}')}` : `${otlp} (spans and logs written to ${join(work, 'otelcol-out')})`}${
+    scaleOut
+      ? `
+  Profile        scale-out: a Prometheus agent remote-writes to the Prometheus above; ${alertmanagers.length} Alertmanager peers`
+      : ''
+  }
   Fault drill    at ${drillAt}s: 30% errors on tool search for tenant acme
   Report         node dist/lib/bin.js report --prometheus ${prometheus}
 `);
