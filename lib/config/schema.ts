@@ -147,7 +147,7 @@ export const CONFIG_SCHEMA = {
           format: 'uri',
           pattern: '^https?://[^\\s]+$',
           description:
-            "the store's remote-write URL (default: the store's usual in-cluster address; for victoriametrics without the /insert/<account>/... path, which the tenant picks)",
+            "the store's remote-write URL (default: the store's usual in-cluster address; for victoriametrics the account is part of it, /insert/0/prometheus/api/v1/write)",
         },
         alertmanagers: {
           type: 'array',
