@@ -21,7 +21,7 @@ import type { CollectorConfig, CollectorOptions } from '../collector.js';
 /** The header that carries the tenant to Tempo, Loki and Mimir. */
 export const TENANT_HEADER = 'X-Scope-OrgID';
 
-/** The tier configs' options: the single collector's, but an agent always exports its span metrics for scraping. */
+/** The tiers' options: the single collector's (an agent ignores `exporters`: it keeps nothing, and is scraped). */
 export type TierOptions = CollectorOptions;
 
 interface Pipeline {

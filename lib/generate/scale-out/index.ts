@@ -61,7 +61,7 @@ export function scaleOutFiles(model: Model, groups: RuleGroup[], stamp: string):
       `# ${stamp}\n# mimirtool rules load --id=${tenant} ${SCALE_OUT_PATHS.mimirRules(tenant)}\n${yaml(mimirRules(groups))}`,
     );
   }
-  files.set(SCALE_OUT_PATHS.compose, yaml(scaleOutCompose(model, CENTRAL_RULES)).replace(/^/, `# ${stamp}\n`));
+  files.set(SCALE_OUT_PATHS.compose, `# ${stamp}\n${yaml(scaleOutCompose(model, CENTRAL_RULES))}`);
   return files;
 }
 
