@@ -180,7 +180,33 @@ export function targets(results) {
       ]);
     }
   }
+  for (const [version, entries] of Object.entries(results.import ?? {})) {
+    const root = entries.find((entry) => entry.id === 'root');
+    rows.push([
+      `import of the package root vs prom-client + @opentelemetry/api (Node ${version.slice(4)})`,
+      '<= 1.3x time, no generator module',
+      `${ratio(root.ratio)}, ${root.tooling.length} generator modules`,
+      root.ratio <= 1.3 && root.tooling.length === 0,
+    ]);
+  }
   return rows;
+}
+
+/** Import cost of each entry, per Node version. */
+function importTable(imports) {
+  return table(
+    ['entry', 'Node', 'import ms (median)', '× prom-client + api', 'ES modules', 'generator modules loaded'],
+    Object.entries(imports).flatMap(([version, entries]) =>
+      entries.map((entry) => [
+        entry.label,
+        version.slice(4),
+        fixed(entry.ms),
+        ratio(entry.ratio),
+        String(entry.modules),
+        entry.tooling.length ? entry.tooling.join(', ') : 'none',
+      ]),
+    ),
+  );
 }
 
 export function renderReport(results) {
@@ -243,6 +269,14 @@ export function renderReport(results) {
       );
       out.push(memoryTable(memory));
     }
+  }
+  if (results.import) {
+    out.push('### Import at start-up');
+    out.push(
+      'Each entry imported in a fresh process, the processes alternating, median over the runs ' +
+        '([bench/import.mjs](bench/import.mjs)); ES modules resolved, counted by a module hook.',
+    );
+    out.push(importTable(results.import));
   }
   out.push('### Machine');
   const packages = Object.entries(machine.packages)

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { ask, serverEnv, start } from './child.mjs';
+import { importCost } from './import.mjs';
 import { load } from './load.mjs';
 import { renderReport, updateDoc } from './report.mjs';
 import { TOOLS, VARIANTS, calibrateWork } from './variants.mjs';
@@ -347,6 +348,9 @@ const results = {
 if (only === 'all' || only === 'micro') {
   results.micro = { node20: await micro(process.execPath) };
   if (existsSync(node24) && !quick) results.micro.node24 = await micro(node24);
+  log('import: the package entries against prom-client + @opentelemetry/api, in fresh processes');
+  results.import = { node20: importCost({ runs: quick ? 5 : 21 }) };
+  if (existsSync(node24) && !quick) results.import.node24 = importCost({ node: node24, runs: 21 });
 }
 if (only === 'all' || only === 'http') results.http = await http();
 results.seconds = Math.round((Date.now() - started) / 1000);

@@ -1,5 +1,10 @@
-import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
+
+/**
+ * `ExportResultCode.SUCCESS` of `@opentelemetry/core`, whose import alone loads some thirty modules at start-up: the
+ * value is part of the exporter contract.
+ */
+const EXPORT_SUCCESS = 0;
 
 /** The exporter side of OTel's span and log exporters. */
 export interface BatchExporter<T> {
@@ -106,7 +111,7 @@ export class ExportQueue<T> {
       const timeout = setTimeout(() => settle(false), this.options.exportTimeoutMs);
       timeout.unref();
       try {
-        this.exporter.export(batch, (result) => settle(result.code === ExportResultCode.SUCCESS));
+        this.exporter.export(batch, (result) => settle(result.code === EXPORT_SUCCESS));
       } catch {
         settle(false);
       }

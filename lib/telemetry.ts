@@ -1,8 +1,9 @@
+import { createRequire } from 'node:module';
 import { ProxyTracerProvider, TraceFlags, diag, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { LABEL } from './contract.js';
@@ -10,6 +11,19 @@ import { ExportQueue, within } from './export-queue.js';
 import type { BatchExporter, ExportQueueOptions } from './export-queue.js';
 import { defaultRegistry, metricsFor } from './metrics.js';
 import type { AnyRegistry } from './metrics.js';
+
+// The OpenTelemetry Node SDK and its OTLP exporters load when telemetry starts, not when the package is imported: most
+// of an import's time and modules, which a server that only serves metrics never needs. Node loads these packages'
+// CommonJS builds either way (they declare no ESM entry Node reads), so `require` gives the very same modules.
+const load = createRequire(import.meta.url);
+const otelSdk = () => ({
+  NodeSDK: (load('@opentelemetry/sdk-node') as { NodeSDK: typeof NodeSDK }).NodeSDK,
+  OTLPTraceExporter: (
+    load('@opentelemetry/exporter-trace-otlp-http') as { OTLPTraceExporter: typeof OTLPTraceExporter }
+  ).OTLPTraceExporter,
+  OTLPLogExporter: (load('@opentelemetry/exporter-logs-otlp-http') as { OTLPLogExporter: typeof OTLPLogExporter })
+    .OTLPLogExporter,
+});
 
 export interface StartTelemetryOptions {
   /** `service.name` of the resource. @default process.env.OTEL_SERVICE_NAME */
@@ -124,6 +138,7 @@ export function startTelemetry(options: StartTelemetryOptions = {}): TelemetryHa
   const onDrop = (signal: string) => (count: number, reason: string) =>
     dropped.inc({ [LABEL.SIGNAL]: signal, [LABEL.REASON]: reason }, count);
 
+  const { NodeSDK, OTLPLogExporter, OTLPTraceExporter } = otelSdk();
   const tracesOn = env['OTEL_TRACES_EXPORTER'] !== 'none';
   const logsOn = env['OTEL_LOGS_EXPORTER'] !== 'none';
   const spanQueue = new ExportQueue(
@@ -142,7 +157,7 @@ export function startTelemetry(options: StartTelemetryOptions = {}): TelemetryHa
   // (mcp-observatory/register sends them to stderr).
   const logLevel = process.env['OTEL_LOG_LEVEL'];
   delete process.env['OTEL_LOG_LEVEL'];
-  let sdk: NodeSDK;
+  let sdk: InstanceType<typeof NodeSDK>;
   try {
     sdk = new NodeSDK({
       ...(serviceName && { serviceName }),
