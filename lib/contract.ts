@@ -48,6 +48,8 @@ export const LABEL = {
   DEPENDENCY: 'dependency',
   STATE: 'state',
   QUOTA: 'quota',
+  POOL: 'pool',
+  QUEUE: 'queue',
   HOOK: 'hook',
 } as const;
 
@@ -188,6 +190,20 @@ export const METRICS = {
     unit: '1',
     help: 'Share of a tenant quota still available (0 to 1), per tenant and quota.',
     labels: [LABEL.TENANT, LABEL.QUOTA],
+  }),
+  poolUsage: metric({
+    name: 'mcp_server_pool_usage_ratio',
+    type: 'gauge',
+    unit: '1',
+    help: 'Share (0 to 1) of a resource pool in use (database connections, HTTP client sockets, workers), per pool.',
+    labels: [LABEL.POOL],
+  }),
+  queueDepth: metric({
+    name: 'mcp_server_queue_depth',
+    type: 'gauge',
+    unit: '{item}',
+    help: 'Items waiting in an application queue (background tasks, jobs), per queue.',
+    labels: [LABEL.QUEUE],
   }),
   telemetryDropped: metric({
     name: 'mcp_observatory_telemetry_dropped_total',

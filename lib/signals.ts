@@ -12,7 +12,7 @@ const REASONS: ReadonlySet<string> = new Set(AUTH_FAILURE_REASONS);
 
 /**
  * What the app reports about its dependencies and its security edge — the signals the operations guides watch:
- * cache hit ratio, circuit breakers, auth failures, rate limiting and tenant quotas. Recorded under the catalog's
+ * cache hit ratio, circuit breakers, auth failures, rate limiting, tenant quotas, pool usage and queue depth. Recorded under the catalog's
  * names, tenants bounded by the same cardinality guard as the request metrics.
  */
 export class AppSignals {
@@ -65,6 +65,23 @@ export class AppSignals {
   refusedMessage(errorType: '-32700' | '-32600', transport: 'tcp' | 'pipe' = 'tcp'): void {
     const type = errorType === '-32700' || errorType === '-32600' ? errorType : 'other';
     this.metrics.transportErrors.cell(transport === 'pipe' ? 'pipe' : 'tcp', type).value++;
+  }
+
+  /**
+   * `inUse` of the `size` members of `pool` are taken: database connections, HTTP client sockets, workers. Report it
+   * when it changes, or on a timer.
+   */
+  poolUsage(pool: string, inUse: number, size: number): void {
+    if (!(size > 0 && inUse >= 0 && inUse <= size)) {
+      throw new RangeError(`Invalid pool usage: ${inUse} of ${size} (expected 0 to size, size above 0)`);
+    }
+    this.metrics.poolUsage.set({ [LABEL.POOL]: pool }, inUse / size);
+  }
+
+  /** `depth` items wait in `queue` (background tasks, jobs). */
+  queueDepth(queue: string, depth: number): void {
+    if (!(Number.isInteger(depth) && depth >= 0)) throw new RangeError(`Invalid queue depth: ${depth}`);
+    this.metrics.queueDepth.set({ [LABEL.QUEUE]: queue }, depth);
   }
 
   /** Share (0 to 1) of `tenant`'s `quota` still available. */

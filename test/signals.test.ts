@@ -4,7 +4,7 @@ import { AppSignals } from '../lib/index.js';
 import { scrape, valueOf } from './fixtures/metrics.js';
 
 describe('dependency and security signals', () => {
-  it('records cache, breaker, auth, rate-limit and quota signals under the catalog names', async () => {
+  it('records cache, breaker, auth, rate-limit, quota, pool and queue signals under the catalog names', async () => {
     const registry = new Registry();
     const signals = new AppSignals(registry, 2);
     signals.cacheHit('search');
@@ -17,6 +17,8 @@ describe('dependency and security signals', () => {
     signals.rateLimited('globex');
     signals.rateLimited('initech');
     signals.quotaRemaining('acme', 'tool_calls', 0.25);
+    signals.poolUsage('postgres', 18, 24);
+    signals.queueDepth('indexing', 42);
     signals.refusedMessage('-32700');
     signals.refusedMessage('-32600', 'pipe');
     signals.refusedMessage('<script>' as never);
@@ -40,11 +42,16 @@ describe('dependency and security signals', () => {
     expect(
       valueOf(samples, 'mcp_server_tenant_quota_remaining_ratio', { tenant_id: 'acme', quota: 'tool_calls' }),
     ).toBe(0.25);
+    expect(valueOf(samples, 'mcp_server_pool_usage_ratio', { pool: 'postgres' })).toBe(0.75);
+    expect(valueOf(samples, 'mcp_server_queue_depth', { queue: 'indexing' })).toBe(42);
 
     signals.circuitState('compliance-api', 'closed');
     const after = await scrape(registry);
     expect(valueOf(after, 'mcp_server_circuit_breaker_state', { dependency: 'compliance-api', state: 'open' })).toBe(0);
     expect(() => signals.circuitState('x', 'melted' as never)).toThrow(/Invalid circuit state: melted/);
     expect(() => signals.quotaRemaining('acme', 'q', 1.5)).toThrow(/Invalid quota ratio: 1.5/);
+    expect(() => signals.poolUsage('postgres', 25, 24)).toThrow(/Invalid pool usage: 25 of 24/);
+    expect(() => signals.poolUsage('postgres', 0, 0)).toThrow(/Invalid pool usage: 0 of 0/);
+    expect(() => signals.queueDepth('indexing', -1)).toThrow(/Invalid queue depth: -1/);
   });
 });

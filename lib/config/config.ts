@@ -50,6 +50,8 @@ export interface Config {
     cacheHitRatio: ThresholdConfig;
     rateLimited: ThresholdConfig;
     quotaRemaining: ThresholdConfig;
+    poolUsage: ThresholdConfig;
+    queueDepth: ThresholdConfig;
     trafficDrop: ThresholdConfig;
     latencyBaseline: ThresholdConfig;
   };

@@ -288,6 +288,16 @@ export const CONFIG_SCHEMA = {
           '5m',
           '5m',
         ),
+        poolUsage: threshold(
+          ratio(0.8, 'share of a resource pool in use above which it alerts, averaged over the window'),
+          '5m',
+          '10m',
+        ),
+        queueDepth: threshold(
+          positive(10, 'items waiting in an application queue above which it alerts, averaged over the window'),
+          '5m',
+          '10m',
+        ),
         trafficDrop: threshold(
           ratio(0.1, 'share of last week’s traffic at the same time below which traffic alerts'),
           '30m',

@@ -4,6 +4,7 @@ import { bucketIndex, counter, gauge, histogram, vanishing } from './alert-spec.
 import { RECORD, seconds } from './conventions.js';
 import type { Model } from './model.js';
 import { REQUESTS, SERVER_FAULT } from './model.js';
+import type { ThresholdConfig } from '../config/config.js';
 
 /** A minimal floor under the tenant comparison: a fleet at 0.1% errors must not make a tenant at 0.4% page. */
 const TENANT_ERROR_FLOOR = 0.01;
@@ -1143,6 +1144,109 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       },
     ],
   });
+
+  // --- resource pools and queues the application reports -----------------------------------------------------
+  const backlog = (
+    alert: string,
+    metric: string,
+    threshold: ThresholdConfig,
+    label: string,
+    name: string,
+    show: (value: number) => string,
+    /** The level of the firing case, a tenth above the threshold (for a ratio, halfway to 1 when nearer). */
+    firingLevel: number,
+    text: {
+      /** The alert's description, of `{{ $value }}` (the average over the window). */
+      description: string;
+      /** What the runbook says stayed above the threshold. */
+      subject: string;
+      summary: string;
+      impact: string;
+      investigate: string[];
+      mitigate: string[];
+    },
+  ) => {
+    const labels = { job, [label]: name };
+    const level = (value: number) => [gauge(metric, { ...base, [label]: name }, value, 40)];
+    const firing: AlertCase = {
+      name: `${name} at ${show(firingLevel)}, a tenth above the threshold`,
+      interval: '1m',
+      inputs: level(firingLevel),
+      evalTime: after(threshold.window, threshold.for),
+      expect: [{ labels, value: show(firingLevel) }],
+    };
+    specs.push({
+      alert,
+      // Averaged over the window: a pool full for a few seconds, a queue that drains at once, is no backlog.
+      expr: `max by (job, ${label}) (avg_over_time(${metric}{${sel}}[${threshold.window}])) > ${threshold.value}`,
+      for: threshold.for,
+      severity: 'warning',
+      priority: 'P3',
+      summary: text.summary,
+      description: `${text.description} (threshold ${show(threshold.value)}).`,
+      dashboard: 'dependencies',
+      runbook: {
+        meaning: `${text.subject}, averaged over ${threshold.window}, has been above ${show(threshold.value)} for ${threshold.for}.`,
+        impact: text.impact,
+        investigate: text.investigate,
+        mitigate: text.mitigate,
+      },
+      cases: [
+        firing,
+        ...forBoundary(firing, threshold.for, 0),
+        {
+          name: `${name} at ${show(below(threshold.value))}, a tenth below the threshold`,
+          interval: '1m',
+          inputs: level(below(threshold.value)),
+          evalTime: after(threshold.window, threshold.for),
+          expect: [],
+        },
+      ],
+    });
+  };
+  const { poolUsage, queueDepth } = t;
+  backlog(
+    'McpPoolSaturated',
+    METRICS.poolUsage.name,
+    poolUsage,
+    LABEL.POOL,
+    'db',
+    humanizePercentage,
+    above(poolUsage.value),
+    {
+      description:
+        'Pool {{ $labels.pool }} of {{ $labels.job }} has {{ $value | humanizePercentage }} of its members in use',
+      subject: 'The share of one pool in use',
+      summary: 'A resource pool of an MCP server is nearly exhausted.',
+      impact: 'Requests wait for a connection or a worker: latency rises, then requests time out.',
+      investigate: [
+        "Check the pool's backend (database, upstream API) for slow queries or latency: held connections fill a pool.",
+        'Check for leaks: usage that grows and never falls back while traffic is flat.',
+        'Check traffic per tenant on the Tenants dashboard: one tenant can hold most of a pool.',
+      ],
+      mitigate: ['Fix the slow backend or the leak; raise the pool size within what the backend accepts; scale out.'],
+    },
+  );
+  backlog(
+    'McpQueueBacklog',
+    METRICS.queueDepth.name,
+    queueDepth,
+    LABEL.QUEUE,
+    'indexing',
+    humanize,
+    round6(queueDepth.value * 1.1),
+    {
+      description: 'Queue {{ $labels.queue }} of {{ $labels.job }} holds {{ $value | humanize }} items on average',
+      subject: 'The number of items waiting in one queue',
+      summary: 'Work piles up in an application queue of an MCP server.',
+      impact: 'Background work (indexing, notifications, exports) lags; results the tools return go stale.',
+      investigate: [
+        "Check the queue's consumers: are they running, and how fast do they finish an item?",
+        'Check for a burst of producers (a bulk import, one tenant) against a steady consumer rate.',
+      ],
+      mitigate: ['Add consumers or speed them up; throttle the producers; drop or defer work that can wait.'],
+    },
+  );
 
   // --- the telemetry itself -----------------------------------------------------------------------------------
   const droppedCase = (perMinute: number) => [
