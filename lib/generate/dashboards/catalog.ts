@@ -570,7 +570,8 @@ function dependencies(model: Model): DashboardSpec {
   const t = model.config.thresholds;
   return {
     key: 'dependencies',
-    description: 'Caches, circuit breakers, authentication failures, rate limiting and the telemetry pipeline itself.',
+    description:
+      'Caches, resource pools and queues, circuit breakers, authentication failures, rate limiting and the telemetry pipeline itself.',
     variables: [],
     items: [
       {
@@ -586,6 +587,35 @@ function dependencies(model: Model): DashboardSpec {
           {
             expr: `sum by (${LABEL.CACHE}) (rate(${METRICS.cacheRequests.name}{${J}, ${LABEL.RESULT}="hit"}${RATE})) / sum by (${LABEL.CACHE}) (rate(${METRICS.cacheRequests.name}{${J}}${RATE}))`,
             legend: `{{${LABEL.CACHE}}}`,
+          },
+        ],
+      },
+      {
+        title: 'Pool usage',
+        description: 'Share of each resource pool in use (database connections, client sockets, workers).',
+        kind: 'timeseries',
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        thresholds: [{ value: t.poolUsage.value, color: 'red' }],
+        queries: [
+          {
+            expr: `max by (${LABEL.POOL}) (${METRICS.poolUsage.name}{${J}})`,
+            legend: `{{${LABEL.POOL}}}`,
+          },
+        ],
+      },
+      {
+        title: 'Queue depth',
+        description: 'Items waiting in each application queue.',
+        kind: 'timeseries',
+        unit: 'none',
+        min: 0,
+        thresholds: [{ value: t.queueDepth.value, color: 'red' }],
+        queries: [
+          {
+            expr: `sum by (${LABEL.QUEUE}) (${METRICS.queueDepth.name}{${J}})`,
+            legend: `{{${LABEL.QUEUE}}}`,
           },
         ],
       },
