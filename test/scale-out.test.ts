@@ -7,15 +7,28 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig, resolveConfig } from '../lib/config/config.js';
 import { PATHS, generateBundle } from '../lib/generate/bundle.js';
 import { SCALE_OUT_PATHS } from '../lib/generate/scale-out/index.js';
 import { writeBundle } from '../lib/generate/writer.js';
 import { needs, requireBinary } from './fixtures/binaries.js';
+import { collectorBinary, validateCollectorConfig } from './fixtures/collector.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { skip: noPromtool } = needs('promtool');
+// The real collector is needed in CI by collector.test.ts already; here it only adds a check when built.
+const noCollector = collectorBinary() === undefined;
+
+interface K8sObject {
+  kind: string;
+  metadata: { name: string };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+interface K8sPod {
+  volumes: { configMap: { name: string } }[];
+}
 
 interface RemoteWrite {
   name: string;
@@ -56,6 +69,7 @@ describe('the scale-out profile', () => {
         SCALE_OUT_PATHS.prometheusAgent,
         SCALE_OUT_PATHS.centralPrometheus,
         SCALE_OUT_PATHS.compose,
+        SCALE_OUT_PATHS.kubernetes,
       ].sort(),
     );
   });
@@ -181,6 +195,55 @@ describe('the scale-out compose stack', () => {
       for (const other of peers.filter((name) => name !== peer)) {
         expect(command).toContain(`--cluster.peer=${other}:9094`);
       }
+    }
+  });
+});
+
+describe('the scale-out collectors for Kubernetes', () => {
+  const files = bundle({ scaleOut: { gateways: ['gw-0:4317', 'gw-1:4317', 'gw-2:4317'] } });
+  const manifests = parseAllDocuments(files.get(SCALE_OUT_PATHS.kubernetes)!).map(
+    (document) => document.toJS() as K8sObject,
+  );
+  const byKind = (kind: string) => manifests.filter((manifest) => manifest.kind === kind);
+  const configOf = (name: string) =>
+    manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === name)!.data!['config.yaml']!;
+
+  it('runs the agent on every node and as many gateways as configured, behind a headless Service', () => {
+    expect(manifests.map((m) => m.kind)).toEqual(['ConfigMap', 'DaemonSet', 'ConfigMap', 'Service', 'StatefulSet']);
+    const [gateways] = byKind('StatefulSet');
+    expect(gateways!.spec!['replicas']).toBe(3);
+    const [service] = byKind('Service');
+    expect(service!.spec!['clusterIP']).toBe('None');
+    expect(gateways!.spec!['serviceName']).toBe(service!.metadata.name);
+    // Every workload mounts the ConfigMap of its own name, and its selector matches its pods.
+    for (const workload of [...byKind('DaemonSet'), gateways!]) {
+      const template = workload.spec!['template'] as { metadata: { labels: Record<string, string> }; spec: K8sPod };
+      expect(template.spec.volumes[0]!.configMap.name).toBe(workload.metadata.name);
+      expect(template.metadata.labels).toMatchObject(
+        (workload.spec!['selector'] as { matchLabels: Record<string, string> }).matchLabels,
+      );
+    }
+  });
+
+  it('has the agents find the gateways through that Service, and the gateways run the same tier as compose', () => {
+    const agent = parse(configOf('otelcol-agent')) as { exporters: Record<string, { resolver: unknown }> };
+    expect(agent.exporters['load_balancing/traces']!.resolver).toEqual({
+      dns: { hostname: 'otelcol-gateway', port: '4317' },
+    });
+    expect(configOf('otelcol-gateway')).toBe(files.get(SCALE_OUT_PATHS.gateway)!.replace(/^(#.*\n)+/, ''));
+  });
+
+  it.skipIf(noCollector)('embeds configs the real collector accepts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-observatory-k8s-'));
+    try {
+      for (const name of ['otelcol-agent', 'otelcol-gateway']) {
+        writeFileSync(join(dir, `${name}.yaml`), configOf(name));
+        const result = validateCollectorConfig(join(dir, `${name}.yaml`));
+        expect(result.output).toBe('');
+        expect(result.ok).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -22,7 +22,14 @@ import type { CollectorConfig, CollectorOptions } from '../collector.js';
 export const TENANT_HEADER = 'X-Scope-OrgID';
 
 /** The tiers' options: the single collector's (an agent ignores `exporters`: it keeps nothing, and is scraped). */
-export type TierOptions = CollectorOptions;
+export interface TierOptions extends CollectorOptions {
+  /**
+   * How agents find the gateways: the `host:port` list of `scaleOut.gateways` (static), or the DNS name of a headless
+   * service whose addresses are the gateways (Kubernetes), re-resolved as gateways come and go.
+   * @default { static: config.scaleOut.gateways }
+   */
+  gatewayResolver?: { dns: { hostname: string; port: string } };
+}
 
 interface Pipeline {
   receivers: string[];
@@ -74,7 +81,11 @@ function headersSetter(config: Config): Record<string, unknown> {
 }
 
 /** `load_balancing` to the gateways: the same key always reaches the same gateway while the list stays the same. */
-function loadBalancing(config: Config, routingKey: 'traceID' | 'service'): Record<string, unknown> {
+function loadBalancing(
+  config: Config,
+  routingKey: 'traceID' | 'service',
+  resolver: TierOptions['gatewayResolver'],
+): Record<string, unknown> {
   return {
     routing_key: routingKey,
     protocol: {
@@ -87,7 +98,7 @@ function loadBalancing(config: Config, routingKey: 'traceID' | 'service'): Recor
     // A gateway that restarts (a rolling update) gets what was meant for it once it is back, within the queue.
     sending_queue: { enabled: true, queue_size: 10000 },
     retry_on_failure: { enabled: true, initial_interval: '1s', max_interval: '5s', max_elapsed_time: '5m' },
-    resolver: { static: { hostnames: config.scaleOut.gateways } },
+    resolver: resolver ?? { static: { hostnames: config.scaleOut.gateways } },
   };
 }
 
@@ -116,8 +127,8 @@ export function agentCollectorConfig(config: Config, options: TierOptions = {}):
     connectors: pick(single['connectors']!, (name) => name.startsWith('span_metrics')),
     exporters: {
       prometheus: single['exporters']!['prometheus'],
-      'load_balancing/traces': loadBalancing(config, 'traceID'),
-      'load_balancing/logs': loadBalancing(config, 'service'),
+      'load_balancing/traces': loadBalancing(config, 'traceID', options.gatewayResolver),
+      'load_balancing/logs': loadBalancing(config, 'service', options.gatewayResolver),
     },
     service: {
       ...service,

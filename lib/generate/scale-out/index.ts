@@ -8,6 +8,7 @@ import type { RuleGroup } from '../rules.js';
 import { OTELCOL_VERSION, yaml } from '../collector.js';
 import { agentCollectorConfig, gatewayCollectorConfig } from './collectors.js';
 import { scaleOutCompose } from './compose.js';
+import { collectorManifests } from './kubernetes.js';
 import { centralPrometheusConfig, metricsTenant, mimirRules, prometheusAgentConfig } from './prometheus.js';
 
 /** Where the scale-out files land, relative to the output directory. */
@@ -20,6 +21,8 @@ export const SCALE_OUT_PATHS = {
   centralPrometheus: 'scale-out/prometheus/central.yml',
   mimirRules: (tenant: string) => `scale-out/ruler/mimir.${tenant}.yaml`,
   compose: 'scale-out/docker-compose.yaml',
+  /** The collector tiers for Kubernetes: the agent DaemonSet, the gateway StatefulSet and headless Service. */
+  kubernetes: 'scale-out/kubernetes/collectors.yaml',
 } as const;
 
 /** The compose service name of the node's agent collector. */
@@ -62,6 +65,13 @@ export function scaleOutFiles(model: Model, groups: RuleGroup[], stamp: string):
     );
   }
   files.set(SCALE_OUT_PATHS.compose, `# ${stamp}\n${yaml(scaleOutCompose(model, CENTRAL_RULES))}`);
+  files.set(
+    SCALE_OUT_PATHS.kubernetes,
+    `# ${stamp}\n# kubectl apply -f ${SCALE_OUT_PATHS.kubernetes}\n` +
+      collectorManifests(model)
+        .map((manifest) => yaml(manifest))
+        .join('---\n'),
+  );
   return files;
 }
 
