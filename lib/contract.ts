@@ -49,6 +49,7 @@ export const LABEL = {
   STATE: 'state',
   QUOTA: 'quota',
   POOL: 'pool',
+  INDICATOR: 'indicator',
   QUEUE: 'queue',
   HOOK: 'hook',
 } as const;
@@ -190,6 +191,13 @@ export const METRICS = {
     unit: '1',
     help: 'Share of a tenant quota still available (0 to 1), per tenant and quota.',
     labels: [LABEL.TENANT, LABEL.QUOTA],
+  }),
+  securityIndicators: metric({
+    name: 'mcp_server_security_indicators_total',
+    type: 'counter',
+    unit: '{event}',
+    help: 'Signs of a security breach the application detected, by indicator.',
+    labels: [LABEL.INDICATOR],
   }),
   poolUsage: metric({
     name: 'mcp_server_pool_usage_ratio',
@@ -406,6 +414,20 @@ export function isServerFault(errorType: string): boolean {
 export const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
 
 /** Bounded reasons for `mcp_server_auth_failures_total`; anything else is recorded as `other`. */
+/**
+ * Signs of a security breach an app can report (the operations guides page on any of them at once): a token used from
+ * where it must not be, a tool asked for more than its scope allows, data leaving that must not, a prompt injection
+ * caught, state changed that must not change. The app decides what it detects; the list bounds the label.
+ */
+export const SECURITY_INDICATORS = [
+  'token_misuse',
+  'privilege_escalation',
+  'data_exfiltration',
+  'prompt_injection',
+  'tampering',
+  'other',
+] as const;
+
 export const AUTH_FAILURE_REASONS = [
   'missing_token',
   'invalid_token',

@@ -27,6 +27,6 @@ export type { StartTelemetryOptions, TelemetryHandle } from './telemetry.js';
 export { Health } from './health.js';
 export type { Check, CheckOptions, CheckResult, HealthOptions, Readiness } from './health.js';
 export { AppSignals, signals } from './signals.js';
-export type { AuthFailureReason, CircuitState } from './signals.js';
+export type { AuthFailureReason, CircuitState, SecurityIndicator } from './signals.js';
 export { isSecretKey, redact, redactString, REDACTED } from './redaction.js';
 export { tenantFromAuth } from './tenants.js';

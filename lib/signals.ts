@@ -1,5 +1,5 @@
 import type { AnyRegistry } from './metrics.js';
-import { AUTH_FAILURE_REASONS, CIRCUIT_STATES, DEFAULT_MAX_TENANTS, LABEL } from './contract.js';
+import { AUTH_FAILURE_REASONS, CIRCUIT_STATES, DEFAULT_MAX_TENANTS, LABEL, SECURITY_INDICATORS } from './contract.js';
 import { defaultRegistry, metricsFor } from './metrics.js';
 import type { McpMetrics } from './metrics.js';
 import { guardFor } from './tenants.js';
@@ -7,12 +7,15 @@ import type { TenantGuard } from './tenants.js';
 
 export type CircuitState = (typeof CIRCUIT_STATES)[number];
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
+export type SecurityIndicator = (typeof SECURITY_INDICATORS)[number];
 
 const REASONS: ReadonlySet<string> = new Set(AUTH_FAILURE_REASONS);
+const INDICATORS: ReadonlySet<string> = new Set(SECURITY_INDICATORS);
 
 /**
  * What the app reports about its dependencies and its security edge — the signals the operations guides watch:
- * cache hit ratio, circuit breakers, auth failures, rate limiting, tenant quotas, pool usage and queue depth. Recorded under the catalog's
+ * cache hit ratio, circuit breakers, auth failures, breach indicators, rate limiting, tenant quotas, pool usage and
+ * queue depth. Recorded under the catalog's
  * names, tenants bounded by the same cardinality guard as the request metrics.
  */
 export class AppSignals {
@@ -50,6 +53,14 @@ export class AppSignals {
   /** A request was rejected by authentication or authorization. Unknown reasons are recorded as `other`. */
   authFailure(reason: AuthFailureReason | string): void {
     this.metrics.authFailures.inc({ [LABEL.REASON]: REASONS.has(reason) ? reason : 'other' });
+  }
+
+  /**
+   * The app detected a sign of a security breach: it pages at once (`McpSecurityBreachIndicator`). Unknown indicators
+   * are recorded as `other`.
+   */
+  securityIndicator(indicator: SecurityIndicator | string): void {
+    this.metrics.securityIndicators.inc({ [LABEL.INDICATOR]: INDICATORS.has(indicator) ? indicator : 'other' });
   }
 
   /** A request of `tenant` was rejected by a rate limit. */

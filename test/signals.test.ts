@@ -4,7 +4,7 @@ import { AppSignals } from '../lib/index.js';
 import { scrape, valueOf } from './fixtures/metrics.js';
 
 describe('dependency and security signals', () => {
-  it('records cache, breaker, auth, rate-limit, quota, pool and queue signals under the catalog names', async () => {
+  it('records cache, breaker, auth, breach, rate-limit, quota, pool and queue signals under the catalog names', async () => {
     const registry = new Registry();
     const signals = new AppSignals(registry, 2);
     signals.cacheHit('search');
@@ -19,6 +19,8 @@ describe('dependency and security signals', () => {
     signals.quotaRemaining('acme', 'tool_calls', 0.25);
     signals.poolUsage('postgres', 18, 24);
     signals.queueDepth('indexing', 42);
+    signals.securityIndicator('token_misuse');
+    signals.securityIndicator('<made-up>');
     signals.refusedMessage('-32700');
     signals.refusedMessage('-32600', 'pipe');
     signals.refusedMessage('<script>' as never);
@@ -44,6 +46,9 @@ describe('dependency and security signals', () => {
     ).toBe(0.25);
     expect(valueOf(samples, 'mcp_server_pool_usage_ratio', { pool: 'postgres' })).toBe(0.75);
     expect(valueOf(samples, 'mcp_server_queue_depth', { queue: 'indexing' })).toBe(42);
+    // The label is bounded: an indicator outside the list is `other`.
+    expect(valueOf(samples, 'mcp_server_security_indicators_total', { indicator: 'token_misuse' })).toBe(1);
+    expect(valueOf(samples, 'mcp_server_security_indicators_total', { indicator: 'other' })).toBe(1);
 
     signals.circuitState('compliance-api', 'closed');
     const after = await scrape(registry);

@@ -1014,6 +1014,54 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     ],
   });
 
+  // The operations guides page on any sign of a breach, at once: no threshold, no `for:`.
+  const breachLabels = { job, [LABEL.INDICATOR]: 'token_misuse' };
+  /** The indicator counter scraped every 15 s: zero, then one event after `quietSteps` scrapes. */
+  const breachSeries = (quietSteps: number | undefined) => [
+    {
+      ...counter(METRICS.securityIndicators.name, { ...base, [LABEL.INDICATOR]: 'token_misuse' }, 0, 0),
+      values: quietSteps === undefined ? '0x80' : `0x${quietSteps} 1x${80 - quietSteps}`,
+    },
+  ];
+  specs.push({
+    alert: 'McpSecurityBreachIndicator',
+    expr: `sum by (job, ${LABEL.INDICATOR}) (increase(${METRICS.securityIndicators.name}{${sel}}[1m])) > 0`,
+    for: '0s',
+    severity: 'critical',
+    priority: 'P1',
+    summary: 'An MCP server detected a sign of a security breach.',
+    description: '{{ $labels.job }} reported a {{ $labels.indicator }} indicator within the last minute.',
+    dashboard: 'dependencies',
+    runbook: {
+      meaning:
+        'The application reported a sign of a breach (token misuse, privilege escalation, data exfiltration, a prompt injection caught, tampering) within the last minute.',
+      impact:
+        'Possibly an attacker with access to tools, tenants or data: treat it as a security incident until shown otherwise.',
+      investigate: [
+        "Find the events in the server's logs and traces around the alert's start: which tenant, client, token and tool?",
+        'Check the authentication failures and rate limits on the Dependencies & security dashboard for a probe before it.',
+        'Preserve evidence: keep logs and traces (raise retention or export them) before anything restarts.',
+      ],
+      mitigate: [
+        'Revoke the tokens or keys involved and isolate the tenant or client; disable the affected tool if needed.',
+        'Escalate to the security team and follow the incident-response plan; communicate as it requires.',
+      ],
+    },
+    cases: [
+      // The event is scraped at 5m15s; rules evaluate every minute here: the next evaluation fires, no `for:` to wait.
+      {
+        name: 'one token misuse, at the next evaluation',
+        interval: '15s',
+        inputs: breachSeries(20),
+        evalTime: '6m',
+        expect: [{ labels: breachLabels, value: '1' }],
+      },
+      { name: 'the evaluation before it', interval: '15s', inputs: breachSeries(20), evalTime: '5m', expect: [] },
+      { name: 'no indicator reported', interval: '15s', inputs: breachSeries(undefined), evalTime: '10m', expect: [] },
+      { name: 'the event of minutes ago', interval: '15s', inputs: breachSeries(20), evalTime: '8m', expect: [] },
+    ],
+  });
+
   const cache = t.cacheHitRatio;
   const cacheSeries = (hits: number, misses: number) => [
     counter(METRICS.cacheRequests.name, { ...base, [LABEL.CACHE]: 'search', [LABEL.RESULT]: 'hit' }, hits, 40),

@@ -648,6 +648,20 @@ function dependencies(model: Model): DashboardSpec {
         ],
       },
       {
+        title: 'Security breach indicators',
+        description: 'Signs of a breach the application reported, per indicator, in each interval: any one pages.',
+        kind: 'timeseries',
+        unit: 'none',
+        stacked: true,
+        thresholds: [{ value: 1, color: 'red' }],
+        queries: [
+          {
+            expr: `sum by (${LABEL.INDICATOR}) (increase(${METRICS.securityIndicators.name}{${J}}${RATE}))`,
+            legend: `{{${LABEL.INDICATOR}}}`,
+          },
+        ],
+      },
+      {
         title: 'Rate-limited requests',
         description: 'Requests rejected by tenant rate limits, per second.',
         kind: 'timeseries',
