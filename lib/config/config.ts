@@ -47,6 +47,7 @@ export interface Config {
     eventLoopLagSeconds: ThresholdConfig;
     restarts: ThresholdConfig;
     authFailures: ThresholdConfig;
+    authSuccess: ThresholdConfig;
     cacheHitRatio: ThresholdConfig;
     rateLimited: ThresholdConfig;
     quotaRemaining: ThresholdConfig;

@@ -277,6 +277,11 @@ export const CONFIG_SCHEMA = {
         eventLoopLagSeconds: threshold(positive(0.5, 'p99 event-loop lag in seconds'), '5m', '5m'),
         restarts: threshold(positive(3, 'restarts within the window that alert'), '1h', '0s'),
         authFailures: threshold(positive(1, 'authentication failures per second that alert'), '5m', '5m'),
+        authSuccess: threshold(
+          ratio(0.99, 'share of authentication attempts that succeed below which it alerts'),
+          '5m',
+          '5m',
+        ),
         cacheHitRatio: threshold(ratio(0.8, 'cache hit ratio below which a cache alerts'), '10m', '10m'),
         rateLimited: threshold(
           positive(0.1, 'rate-limited requests per second of one tenant that alert'),

@@ -1014,6 +1014,81 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     ],
   });
 
+  // Attempts are the requests that passed authentication plus those it rejected.
+  const authSuccess = t.authSuccess;
+  const AUTH_FLOOR = 5;
+  const attempts = (okPerMinute: number, failedPerMinute: number) => [
+    ...requests(okPerMinute, 0, 0, 30),
+    counter(METRICS.authFailures.name, { ...base, [LABEL.REASON]: 'invalid_token' }, failedPerMinute, 30),
+  ];
+  const failing = round6((1 - authSuccess.value) * 1.1);
+  const passing = round6((1 - authSuccess.value) * 0.9);
+  const authLow: AlertCase = {
+    name: `${humanizePercentage(1 - failing)} of authentication attempts succeed`,
+    interval: '1m',
+    inputs: attempts(round6(PER_STEP * (1 - failing)), round6(PER_STEP * failing)),
+    evalTime: after(authSuccess.window, authSuccess.for),
+    expect: [{ labels: { job }, value: humanizePercentage(round6(1 - failing)) }],
+  };
+  const authFailed = `sum by (job) (rate(${METRICS.authFailures.name}{${sel}}[${authSuccess.window}]))`;
+  specs.push({
+    alert: 'McpAuthSuccessLow',
+    expr:
+      `sum by (job) (${durations.rate(sel, `[${authSuccess.window}]`)})\n` +
+      `  / (sum by (job) (${durations.rate(sel, `[${authSuccess.window}]`)}) + ${authFailed})\n< ${authSuccess.value}\n` +
+      // A few failed logins among little traffic are no trend.
+      `and sum by (job) (increase(${METRICS.authFailures.name}{${sel}}[${authSuccess.window}])) >= ${AUTH_FLOOR}`,
+    for: authSuccess.for,
+    severity: 'warning',
+    priority: 'P2',
+    summary: 'Too few authentication attempts succeed.',
+    description: `Only {{ $value | humanizePercentage }} of the authentication attempts of {{ $labels.job }} succeeded over the last ${authSuccess.window} (threshold ${pct(authSuccess.value)}%).`,
+    dashboard: 'dependencies',
+    runbook: {
+      meaning: `Fewer than ${pct(authSuccess.value)}% of authentication attempts (requests that passed it, and those it rejected) succeeded for ${authSuccess.for}, with at least ${AUTH_FLOOR} failures in ${authSuccess.window}.`,
+      impact:
+        'Legitimate clients may be locked out (expired keys, a broken identity provider), or someone guesses credentials.',
+      investigate: [
+        'Split failures by reason on the Dependencies & security dashboard: expired tokens, invalid tokens, missing scopes?',
+        'Check the identity provider, its keys and clock; check a recent key rotation or a client release.',
+      ],
+      mitigate: [
+        'Restore the identity provider or the keys; tell the affected clients; block abusive sources at the edge.',
+      ],
+    },
+    cases: [
+      authLow,
+      ...forBoundary(authLow, authSuccess.for),
+      {
+        name: `${humanizePercentage(1 - passing)} of authentication attempts succeed`,
+        interval: '1m',
+        inputs: attempts(round6(PER_STEP * (1 - passing)), round6(PER_STEP * passing)),
+        evalTime: after(authSuccess.window, authSuccess.for),
+        expect: [],
+      },
+      // Little traffic (one good request a minute): the failures alone decide, a tenth either side of the floor.
+      {
+        name: `little traffic, ${round6(AUTH_FLOOR * 0.9)} failures in the window: under the floor of ${AUTH_FLOOR}`,
+        interval: '1m',
+        inputs: attempts(1, round6((AUTH_FLOOR * 0.9) / minutes(authSuccess.window))),
+        evalTime: after(authSuccess.window, authSuccess.for),
+        expect: [],
+      },
+      {
+        name: `little traffic, ${round6(AUTH_FLOOR * 1.1)} failures in the window: over the floor`,
+        interval: '1m',
+        inputs: attempts(1, round6((AUTH_FLOOR * 1.1) / minutes(authSuccess.window))),
+        evalTime: after(authSuccess.window, authSuccess.for),
+        expect: [
+          {
+            labels: { job },
+            value: humanizePercentage(1 / (1 + round6((AUTH_FLOOR * 1.1) / minutes(authSuccess.window)))),
+          },
+        ],
+      },
+    ],
+  });
+
   // The operations guides page on any sign of a breach, at once: no threshold, no `for:`.
   const breachLabels = { job, [LABEL.INDICATOR]: 'token_misuse' };
   /** The indicator counter scraped every 15 s: zero, then one event after `quietSteps` scrapes. */
