@@ -30,6 +30,9 @@ export const OTELCOL_STABLE_VERSION = '1.63.0';
 /** Name of the distribution the manifest builds, and of its binary. */
 export const OTELCOL_DIST = 'otelcol-mcp';
 
+/** The header that names the tenant to Tempo, Loki and Mimir. */
+export const TENANT_HEADER = 'X-Scope-OrgID';
+
 /** Ports the generated configs listen on. */
 export const COLLECTOR_PORTS = {
   /** OTLP over gRPC. */
@@ -230,7 +233,7 @@ export function collectorConfig(config: Config, options: CollectorOptions = {}):
       ]
     : [{ suffix: '', pipeline: '', ...(defaultTenant !== undefined && { orgId: defaultTenant }) }];
 
-  const headers = (route: Route) => route.orgId !== undefined && { headers: { 'X-Scope-OrgID': route.orgId } };
+  const headers = (route: Route) => route.orgId !== undefined && { headers: { [TENANT_HEADER]: route.orgId } };
   // The exporters' own queue batches, so no batch processor is needed (the collector's current advice).
   const queue = { sending_queue: { batch: { flush_timeout: '1s' } } };
   const file = (name: string) => ({

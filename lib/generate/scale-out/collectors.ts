@@ -15,11 +15,8 @@
  * trace's request metadata does not survive it: the traces of unrouted tenants go out with the default tenant.
  */
 import type { Config } from '../../config/config.js';
-import { collectorConfig } from '../collector.js';
+import { TENANT_HEADER, collectorConfig } from '../collector.js';
 import type { CollectorConfig, CollectorOptions } from '../collector.js';
-
-/** The header that carries the tenant to Tempo, Loki and Mimir. */
-export const TENANT_HEADER = 'X-Scope-OrgID';
 
 /** The tiers' options: the single collector's (an agent ignores `exporters`: it keeps nothing, and is scraped). */
 export interface TierOptions extends CollectorOptions {

@@ -8,6 +8,7 @@
  * the rules of every tenant are evaluated where all of them are.
  */
 import type { Config } from '../../config/config.js';
+import { TENANT_HEADER } from '../collector.js';
 import { histogramScrapeSettings } from '../histograms.js';
 import type { Model } from '../model.js';
 import type { RuleGroup } from '../rules.js';
@@ -16,7 +17,7 @@ import { scrapeJobs } from '../compose.js';
 /** Where each store receives remote writes, and how it is told the tenant. */
 export const METRICS_STORES = {
   prometheus: { url: 'http://prometheus:9090/api/v1/write' },
-  mimir: { url: 'http://mimir:8080/api/v1/push', tenantHeader: 'X-Scope-OrgID' },
+  mimir: { url: 'http://mimir:8080/api/v1/push', tenantHeader: TENANT_HEADER },
   thanos: { url: 'http://thanos-receive:19291/api/v1/receive', tenantHeader: 'THANOS-TENANT' },
   // VictoriaMetrics cluster names the tenant in the path, as a number: account 0 unless the URL says otherwise.
   victoriametrics: { url: 'http://vminsert:8480/insert/0/prometheus/api/v1/write' },
