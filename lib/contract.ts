@@ -413,7 +413,6 @@ export function isServerFault(errorType: string): boolean {
 /** Circuit-breaker states accepted by `mcp_server_circuit_breaker_state`. */
 export const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
 
-/** Bounded reasons for `mcp_server_auth_failures_total`; anything else is recorded as `other`. */
 /**
  * Signs of a security breach an app can report (the operations guides page on any of them at once): a token used from
  * where it must not be, a tool asked for more than its scope allows, data leaving that must not, a prompt injection
@@ -428,6 +427,7 @@ export const SECURITY_INDICATORS = [
   'other',
 ] as const;
 
+/** Bounded reasons for `mcp_server_auth_failures_total`; anything else is recorded as `other`. */
 export const AUTH_FAILURE_REASONS = [
   'missing_token',
   'invalid_token',

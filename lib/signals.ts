@@ -15,8 +15,8 @@ const INDICATORS: ReadonlySet<string> = new Set(SECURITY_INDICATORS);
 /**
  * What the app reports about its dependencies and its security edge — the signals the operations guides watch:
  * cache hit ratio, circuit breakers, auth failures, breach indicators, rate limiting, tenant quotas, pool usage and
- * queue depth. Recorded under the catalog's
- * names, tenants bounded by the same cardinality guard as the request metrics.
+ * queue depth. Recorded under the catalog's names, tenants bounded by the same cardinality guard as the request
+ * metrics.
  */
 export class AppSignals {
   private readonly metrics: McpMetrics;
