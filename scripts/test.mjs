@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const cache = process.env.MCP_OBSERVATORY_CACHE ?? join(homedir(), '.cache', 'mcp-observatory');
 const node24 = join(cache, 'node24', 'node_modules', '.bin', 'node');
@@ -49,6 +49,7 @@ if (!process.versions.node.startsWith('24.')) {
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+const failures = [];
 let failedRun = false;
 for (const [index, run] of runs.entries()) {
   const report = `.tmp/vitest-${index}.json`;
@@ -76,6 +77,19 @@ for (const [index, run] of runs.entries()) {
   totals.passed += json.numPassedTests;
   totals.failed += json.numFailedTests;
   totals.skipped += json.numPendingTests + json.numTodoTests;
+  for (const file of json.testResults) {
+    const failed = file.assertionResults.filter((assertion) => assertion.status === 'failed');
+    for (const test of failed)
+      failures.push({ run: run.label, file: file.name, test: test.fullName, message: test.failureMessages.join('\n') });
+    // A hook that fails fails the file without failing a test.
+    if (file.status === 'failed' && failed.length === 0)
+      failures.push({ run: run.label, file: file.name, test: '(the file)', message: file.message ?? '' });
+  }
+}
+// The failures again, last, so that the tail of a long CI log names them.
+for (const failure of failures) {
+  const firstLines = failure.message.split('\n').slice(0, 12).join('\n');
+  console.log(`\nFAILED on ${failure.run}: ${relative('.', failure.file)} > ${failure.test}\n${firstLines}`);
 }
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failedRun || totals.failed > 0 || totals.passed === 0 ? 1 : 0);
