@@ -21,9 +21,44 @@ describe('configuration', () => {
     expect(config.service.name).toBe('mcp-server');
     expect(config.slos).toMatchObject({ period: '30d', availability: { objective: 99.9 }, minRequests: 100 });
     expect(config.slos.latency).toEqual({ objective: 99, thresholdSeconds: 1 });
-    expect(config.thresholds.errorRatio).toEqual({ value: 0.05, window: '5m', for: '5m' });
+    expect(config.thresholds.errorRatio).toEqual({ value: 0.05, window: '1m', for: '15s' });
     expect(config.thresholds.latencyP95.value).toBe(2);
+    expect(config.detection).toEqual({
+      profile: 'fast',
+      scrapeInterval: '5s',
+      evaluationInterval: '5s',
+      minRequests: 20,
+    });
     expect(config.alertmanager.page.url).toMatch(/^http:\/\/127\.0\.0\.1/);
+  });
+
+  it('takes the windows and intervals of the standard detection profile, and what the file sets over either', () => {
+    const standard = parseConfig('detection:\n  profile: standard\n');
+    expect(standard.detection).toMatchObject({ scrapeInterval: '15s', evaluationInterval: '15s' });
+    expect(standard.thresholds.errorRatio).toMatchObject({ window: '5m', for: '5m' });
+    expect(standard.thresholds.toolSuccess).toMatchObject({ window: '10m', for: '10m' });
+    // Thresholds no profile times keep their one default.
+    expect(standard.thresholds.cpu).toMatchObject({ window: '5m', for: '15m' });
+    const mixed = parseConfig(
+      'detection:\n  profile: standard\n  scrapeInterval: 10s\n  minRequests: 7\nthresholds:\n  errorRatio:\n    for: 2m\n',
+    );
+    expect(mixed.detection).toMatchObject({ scrapeInterval: '10s', evaluationInterval: '15s', minRequests: 7 });
+    expect(mixed.thresholds.errorRatio).toMatchObject({ window: '5m', for: '2m' });
+    expect(parseConfig('thresholds:\n  latencyP95:\n    window: 3m\n').thresholds.latencyP95).toMatchObject({
+      window: '3m',
+      for: '10s',
+    });
+  });
+
+  it('names a profile it does not know, and a window too short for the scrape interval', () => {
+    expect(problems({ detection: { profile: 'quick' } })[0]).toMatchObject({
+      pointer: '/detection/profile',
+      value: 'quick',
+    });
+    const [short] = problems({ detection: { scrapeInterval: '30s' } });
+    expect(short).toMatchObject({ pointer: '/thresholds/errorRatio/window', value: '1m' });
+    expect(short!.message).toMatch(/shorter than three scrapes \(detection.scrapeInterval is 30s\)/);
+    expect(short!.fix).toMatch(/at least 90s/);
   });
 
   it('accepts JSON as well as YAML', () => {

@@ -4,6 +4,8 @@ import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { DURATION_BUCKETS_SECONDS } from '../contract.js';
 import { fastestBurnFactor, seconds, toolSlug } from '../generate/conventions.js';
+import { applyDetectionProfile } from './detection.js';
+import type { DetectionProfile } from './detection.js';
 import { CONFIG_SCHEMA } from './schema.js';
 
 export interface ThresholdConfig {
@@ -20,6 +22,7 @@ export interface LatencyObjective {
 /** The configuration with every default filled in. */
 export interface Config {
   profile: 'single' | 'scale-out';
+  detection: { profile: DetectionProfile; scrapeInterval: string; evaluationInterval: string; minRequests: number };
   scaleOut: ScaleOutSettings;
   service: { name: string; job?: string; source: 'scrape' | 'collector' };
   prometheus: { nativeHistograms: boolean };
@@ -261,6 +264,19 @@ function checkDurations(config: Config, problems: ConfigProblem[]): void {
     check(`/alertmanager/${key}`, config.alertmanager[key], false);
   }
   check('/collector/sampling/decisionWait', config.collector.sampling.decisionWait, false);
+  check('/detection/scrapeInterval', config.detection.scrapeInterval, false);
+  check('/detection/evaluationInterval', config.detection.evaluationInterval, false);
+  // A rate needs two samples in its window, wherever the window falls between scrapes.
+  const scrape = seconds(config.detection.scrapeInterval);
+  for (const [name, threshold] of Object.entries(config.thresholds)) {
+    if (typeof threshold !== 'object' || seconds(threshold.window) >= 3 * scrape) continue;
+    problems.push({
+      pointer: `/thresholds/${name}/window`,
+      value: threshold.window,
+      message: `shorter than three scrapes (detection.scrapeInterval is ${config.detection.scrapeInterval}): the rates over it are often empty`,
+      fix: `use a window of at least ${3 * scrape}s, or scrape more often`,
+    });
+  }
 }
 
 /** Tool names become parts of SLO names, record names and file names: two that write the same would collide. */
@@ -361,6 +377,7 @@ export function resolveConfig(input: unknown, source = 'configuration'): Config 
       { pointer: '', value: input, message: 'not an object', fix: 'write the configuration as a YAML or JSON mapping' },
     ]);
   }
+  applyDetectionProfile(config as Record<string, unknown>);
   if (!validate(config))
     throw new ConfigError(
       source,

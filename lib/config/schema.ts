@@ -4,6 +4,9 @@
  * as the reference in the README.
  */
 
+import { DEFAULT_DETECTION, DETECTION_PROFILES, PROFILE_SETTINGS, PROFILE_TIMINGS } from './detection.js';
+import type { TimedThreshold } from './detection.js';
+
 // Prometheus's own grammar: each unit at most once, largest first (`1h30m`, not `30m1h` or `1m1m`).
 const duration = {
   type: 'string',
@@ -52,6 +55,15 @@ const threshold = (value: object, window: string, forDuration: string) => ({
     },
   },
 });
+
+/** A threshold whose window and `for:` the detection profile sets: the defaults shown are the default profile's. */
+const timedThreshold = (name: TimedThreshold, value: object) => {
+  const { fast, standard } = PROFILE_TIMINGS[name];
+  const schema = threshold(value, fast.window, fast.for);
+  schema.properties.window.description += `; default ${fast.window} (detection fast), ${standard.window} (standard)`;
+  schema.properties.for.description += `; default ${fast.for} (detection fast), ${standard.for} (standard)`;
+  return schema;
+};
 
 const webhook = (path: string) => ({
   type: 'object',
@@ -120,6 +132,33 @@ export const CONFIG_SCHEMA = {
       default: 'single',
       description:
         'the topology the bundle deploys: single (one collector, one Prometheus) or scale-out (agent and gateway collectors, Prometheus agents writing to a central store: the scale-out/ directory)',
+    },
+    detection: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        profile: {
+          type: 'string',
+          enum: [...DETECTION_PROFILES],
+          default: DEFAULT_DETECTION,
+          description:
+            "how fast alerts fire: fast (Prometheus scrapes and evaluates every 5 s; golden-signal alerts over one-minute windows, within the operations guides' SLAs) or standard (every 15 s; five- to ten-minute windows, a third of the samples)",
+        },
+        scrapeInterval: {
+          ...duration,
+          description: `Prometheus's scrape interval (${duration.description}); default ${PROFILE_SETTINGS.fast.scrapeInterval} (fast), ${PROFILE_SETTINGS.standard.scrapeInterval} (standard)`,
+        },
+        evaluationInterval: {
+          ...duration,
+          description: `Prometheus's rule evaluation interval (${duration.description}); default ${PROFILE_SETTINGS.fast.evaluationInterval} (fast), ${PROFILE_SETTINGS.standard.evaluationInterval} (standard)`,
+        },
+        minRequests: {
+          type: 'integer',
+          minimum: 1,
+          description: `requests within an alert's window below which the error-ratio, tool-success and latency alerts stay quiet; default ${PROFILE_SETTINGS.fast.minRequests}`,
+        },
+      },
     },
     scaleOut: {
       type: 'object',
@@ -248,20 +287,22 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: {
-        errorRatio: threshold(ratio(0.05, 'server-owned error ratio above which the service alerts'), '5m', '5m'),
-        latencyP95: threshold(positive(2, 'p95 latency in seconds above which the service alerts'), '5m', '5m'),
-        toolSuccess: threshold(ratio(0.99, "one tool's success ratio below which it alerts"), '10m', '10m'),
-        toolLatencyP95: threshold(positive(5, "one tool's p95 latency in seconds above which it alerts"), '5m', '5m'),
-        tenantErrorRatio: threshold(
-          {
-            type: 'number',
-            exclusiveMinimum: 1,
-            default: 3,
-            description: "how many times the fleet's error ratio one tenant's may reach before it alerts (above 1)",
-          },
-          '10m',
-          '10m',
+        errorRatio: timedThreshold(
+          'errorRatio',
+          ratio(0.05, 'server-owned error ratio above which the service alerts'),
         ),
+        latencyP95: timedThreshold('latencyP95', positive(2, 'p95 latency in seconds above which the service alerts')),
+        toolSuccess: timedThreshold('toolSuccess', ratio(0.99, "one tool's success ratio below which it alerts")),
+        toolLatencyP95: timedThreshold(
+          'toolLatencyP95',
+          positive(5, "one tool's p95 latency in seconds above which it alerts"),
+        ),
+        tenantErrorRatio: timedThreshold('tenantErrorRatio', {
+          type: 'number',
+          exclusiveMinimum: 1,
+          default: 3,
+          description: "how many times the fleet's error ratio one tenant's may reach before it alerts (above 1)",
+        }),
         saturation: threshold(
           ratio(0.8, 'share of a capacity limit (in-flight requests, sessions) that alerts'),
           '5m',
@@ -271,22 +312,20 @@ export const CONFIG_SCHEMA = {
         maxSessions: positive(1000, 'the capacity of one instance in open sessions'),
         cpu: threshold(ratio(0.7, 'share of the CPU cores used above which an instance alerts'), '5m', '15m'),
         cpuCores: positive(1, 'CPU cores available to one instance'),
-        memory: threshold(ratio(0.8, 'share of the memory limit in use above which an instance alerts'), '5m', '10m'),
+        memory: timedThreshold('memory', ratio(0.8, 'share of the memory limit in use above which an instance alerts')),
         memoryLimitBytes: positive(536870912, 'memory limit of one instance in bytes (default 512 MiB)'),
         memoryForecastHours: positive(4, 'alert when memory is forecast to reach its limit within this many hours'),
         eventLoopLagSeconds: threshold(positive(0.5, 'p99 event-loop lag in seconds'), '5m', '5m'),
         restarts: threshold(positive(3, 'restarts within the window that alert'), '1h', '0s'),
-        authFailures: threshold(positive(1, 'authentication failures per second that alert'), '5m', '5m'),
-        authSuccess: threshold(
+        authFailures: timedThreshold('authFailures', positive(1, 'authentication failures per second that alert')),
+        authSuccess: timedThreshold(
+          'authSuccess',
           ratio(0.99, 'share of authentication attempts that succeed below which it alerts'),
-          '5m',
-          '5m',
         ),
         cacheHitRatio: threshold(ratio(0.8, 'cache hit ratio below which a cache alerts'), '10m', '10m'),
-        rateLimited: threshold(
+        rateLimited: timedThreshold(
+          'rateLimited',
           positive(0.1, 'rate-limited requests per second of one tenant that alert'),
-          '10m',
-          '10m',
         ),
         quotaRemaining: threshold(
           ratio(0.1, "share of a tenant's quota left below which it alerts, over the whole window"),

@@ -16,14 +16,9 @@ function pct(ratio: number): number {
   return Math.round(ratio * 1e6) / 1e4;
 }
 
-/** Minutes of a duration, for promtool steps of one minute. */
-function minutes(duration: string): number {
-  return Math.ceil(seconds(duration) / 60);
-}
-
-/** An evaluation time comfortably after the window filled and `for` elapsed. */
-function after(window: string, forDuration: string, extraMinutes = 5): string {
-  return `${minutes(window) + minutes(forDuration) + extraMinutes}m`;
+/** A promtool duration: whole minutes in minutes, the rest in seconds. */
+function at(secondsValue: number): string {
+  return secondsValue % 60 === 0 ? `${secondsValue / 60}m` : `${secondsValue}s`;
 }
 
 /**
@@ -43,35 +38,64 @@ function round6(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
-/** Requests per minute in the ratio cases: large enough that every ratio above is a whole or half request. */
+/** Requests per step in the ratio cases: large enough that every ratio above is a whole or half request. */
 const PER_STEP = 1000;
 
-/**
- * The minute a rate of a counter that starts at 0 with `multiple` times the threshold's slope first exceeds the
- * threshold: Prometheus does not extrapolate a counter below zero, so over a window of W minutes the rate at minute t
- * reads t/W of the slope until the window has filled.
- */
-function rateActiveAt(window: string, multiple: number): number {
-  return Math.floor(minutes(window) / multiple + 1e-9) + 1;
+/** The time grid of one alert's promtool cases: inputs are sampled, and rules evaluated, once a step. */
+interface Grid {
+  /** Seconds in a step. */
+  step: number;
+  /** The step as a promtool duration: the cases' input interval and the alert's evaluation interval. */
+  interval: string;
+  /** Samples of each input series: past {@link after} with room to spare. */
+  length: number;
+  /** An evaluation time comfortably after the window filled and `for:` elapsed. */
+  after: string;
+  /**
+   * The step at which a rate of a counter that starts at 0 with `multiple` times the threshold's slope first exceeds
+   * the threshold: Prometheus does not extrapolate a counter below zero, so over a window of W steps the rate at step
+   * t reads t/W of the slope until the window has filled.
+   */
+  rateActiveAt(multiple: number): number;
+  /**
+   * The `for:` boundary of a firing case whose condition holds from step `activeAt` on (1 for rates, which need two
+   * samples; 0 for gauges): firing exactly when `for:` has elapsed, and only pending one evaluation before. A `for:`
+   * doubled or halved fails one of the two.
+   */
+  boundary(firing: AlertCase, activeAt?: number): AlertCase[];
 }
 
 /**
- * The `for:` boundary of a firing case whose condition holds from `activeAt` minutes on (1 for rates, which need two
- * samples; 0 for gauges): firing exactly when `for` has elapsed, and only pending one evaluation (`stepSeconds`, the
- * alert's test evaluation interval) before. A `for:` doubled or halved fails one of the two.
+ * The grid of an alert with this window and `for:`: a minute for the standard profile's windows; finer for the fast
+ * profile's (a `for:` of 15s is tested every 5 s), and never coarser than half the `for:`, so that a `for:` halved
+ * shows as firing one evaluation early.
  */
-function forBoundary(firing: AlertCase, forDuration: string, activeAt = 1, stepSeconds = 60): AlertCase[] {
-  const firesAt = activeAt * 60 + seconds(forDuration);
-  const at = (s: number) => (s % 60 === 0 ? `${s / 60}m` : `${s}s`);
-  const atFor: AlertCase = {
-    ...firing,
-    name: `${firing.name}: firing as soon as its for: ${forDuration} elapsed`,
-    evalTime: at(firesAt),
+function grid(window: string, forDuration: string): Grid {
+  const [windowSeconds, forSeconds] = [seconds(window), seconds(forDuration)];
+  const step = [60, 30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1].find(
+    (d) => windowSeconds % d === 0 && forSeconds % d === 0 && (forSeconds === 0 || d <= forSeconds / 2),
+  )!;
+  const windowSteps = Math.ceil(windowSeconds / step);
+  const afterSteps = windowSteps + Math.ceil(forSeconds / step) + 5;
+  return {
+    step,
+    interval: at(step),
+    length: Math.max(30, afterSteps + 5),
+    after: at(afterSteps * step),
+    rateActiveAt: (multiple) => Math.floor(windowSteps / multiple + 1e-9) + 1,
+    boundary: (firing, activeAt = 1) => {
+      const firesAt = activeAt * step + forSeconds;
+      const atFor: AlertCase = {
+        ...firing,
+        name: `${firing.name}: firing as soon as its for: ${forDuration} elapsed`,
+        evalTime: at(firesAt),
+      };
+      // A for: of 0s on a gauge fires at once: there is no evaluation before.
+      if (firesAt < step) return [atFor];
+      const pending = { ...firing, name: `${firing.name}: pending one evaluation before its for: ${forDuration}` };
+      return [atFor, { ...pending, evalTime: at(firesAt - step), expect: [] }];
+    },
   };
-  // A for: of 0s on a gauge fires at once: there is no evaluation before.
-  if (firesAt < stepSeconds) return [atFor];
-  const pending = { ...firing, name: `${firing.name}: pending one evaluation before its for: ${forDuration}` };
-  return [atFor, { ...pending, evalTime: at(firesAt - stepSeconds), expect: [] }];
 }
 
 /**
@@ -84,22 +108,23 @@ function livenessAlerts(model: Model): AlertSpec[] {
   const base = { job, instance: INSTANCE };
   const scraped = model.config.service.source === 'scrape';
   const present = scraped ? 'up' : TARGET_INFO;
+  const { serverDownFor, serverAbsentFor } = model.detection;
+  const downGrid = grid(serverDownFor, serverDownFor);
   const downCase: AlertCase = {
     name: 'an instance that stopped answering scrapes',
-    interval: '1m',
-    inputs: [gauge('up', base, 0, 10)],
-    evalTime: '5m',
+    interval: downGrid.interval,
+    inputs: [gauge('up', base, 0, downGrid.length)],
+    evalTime: downGrid.after,
     expect: [{ labels: base, value: '0' }],
   };
   const down: AlertSpec = {
     alert: 'McpServerDown',
-    // Every 30 s: a for: of 1m halved must show.
-    evaluationInterval: '30s',
+    evaluationInterval: downGrid.interval,
     expr: scraped
       ? `up{${sel}} == 0`
       : // Instances that sent within the last hour and no longer do.
         `max by (job, instance) (max_over_time(${TARGET_INFO}{${sel}}[1h])) unless on (job, instance) ${TARGET_INFO}{${sel}}`,
-    for: '1m',
+    for: serverDownFor,
     severity: 'critical',
     priority: 'P1',
     summary: 'An MCP server instance is down.',
@@ -109,7 +134,7 @@ function livenessAlerts(model: Model): AlertSpec[] {
     dashboard: 'overview',
     runbook: {
       meaning: scraped
-        ? 'Prometheus has failed to scrape this instance for over a minute: the process is gone, hung, or unreachable.'
+        ? `Prometheus has failed to scrape this instance for ${serverDownFor}: the process is gone, hung, or unreachable.`
         : 'The collector has had no metrics from this instance for longer than its metric expiration (5 minutes by default): the process is gone, hung, or cannot reach the collector.',
       impact: 'Every client routed to this instance gets connection errors; with one instance, the service is down.',
       investigate: [
@@ -128,12 +153,12 @@ function livenessAlerts(model: Model): AlertSpec[] {
     cases: scraped
       ? [
           downCase,
-          ...forBoundary(downCase, '1m', 0, 30),
+          ...downGrid.boundary(downCase, 0),
           {
             name: 'a healthy instance',
-            interval: '1m',
-            inputs: [gauge('up', base, 1, 10)],
-            evalTime: '5m',
+            interval: downGrid.interval,
+            inputs: [gauge('up', base, 1, downGrid.length)],
+            evalTime: downGrid.after,
             expect: [],
           },
         ]
@@ -154,17 +179,19 @@ function livenessAlerts(model: Model): AlertSpec[] {
           },
         ],
   };
+  const absentGrid = grid(serverAbsentFor, serverAbsentFor);
   const absentCase: AlertCase = {
     name: 'no series of the job, only another job',
-    interval: '1m',
-    inputs: [gauge(present, { job: 'something-else', instance: 'x:1' }, 1, 20)],
-    evalTime: '10m',
+    interval: absentGrid.interval,
+    inputs: [gauge(present, { job: 'something-else', instance: 'x:1' }, 1, absentGrid.length)],
+    evalTime: absentGrid.after,
     expect: [{ labels: { job }, value: '1' }],
   };
   const absent: AlertSpec = {
     alert: 'McpServerAbsent',
     expr: `absent(${present}{${sel}})`,
-    for: '5m',
+    for: serverAbsentFor,
+    evaluationInterval: absentGrid.interval,
     severity: 'critical',
     priority: 'P1',
     summary: 'No MCP server instance is being scraped.',
@@ -196,12 +223,12 @@ function livenessAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       absentCase,
-      ...forBoundary(absentCase, '5m', 0),
+      ...absentGrid.boundary(absentCase, 0),
       {
         name: 'an instance of the job is there',
-        interval: '1m',
-        inputs: [gauge(present, base, 1, 20)],
-        evalTime: '10m',
+        interval: absentGrid.interval,
+        inputs: [gauge(present, base, 1, absentGrid.length)],
+        evalTime: absentGrid.after,
         expect: [],
       },
     ],
@@ -231,32 +258,54 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   ];
   const specs: AlertSpec[] = [];
 
+  // The guard of the short-window alerts: enough requests in the window that a ratio or a quantile means something.
+  const { minRequests } = model.detection;
+  const enoughRequests = (by: string[], matchers: string, window: string) =>
+    `and sum by (${by.join(', ')}) (${durations.rate(matchers, `[${window}]`)}) * ${seconds(window)} >= ${minRequests}`;
+  /** A firing case's traffic a tenth above the guard's count of requests in the window, and a tenth below it. */
+  const guardCases = (
+    g: Grid,
+    window: string,
+    inputs: (perStep: number) => InputSeries[],
+    firing: { labels: Record<string, string>; value: string },
+  ): AlertCase[] =>
+    [1.1, 0.9].map((share) => ({
+      name: `${round6(minRequests * share)} requests in the window, ${share > 1 ? 'over' : 'under'} the guard of ${minRequests}`,
+      interval: g.interval,
+      inputs: inputs(round6((minRequests * share * g.step) / seconds(window))),
+      evalTime: g.after,
+      expect: share > 1 ? [firing] : [],
+    }));
+
   // --- availability -------------------------------------------------------------------------------------------
   specs.push(...livenessAlerts(model));
 
   const errorRatio = t.errorRatio;
+  const errorGrid = grid(errorRatio.window, errorRatio.for);
   const errorsAbove = above(errorRatio.value);
   const errorsBelow = below(errorRatio.value);
   const errorCase: AlertCase = {
     name: `server errors at ${humanizePercentage(errorsAbove)} of requests`,
-    interval: '1m',
-    inputs: requests(round6(PER_STEP * (1 - errorsAbove)), round6(PER_STEP * errorsAbove), 0, 30),
-    evalTime: after(errorRatio.window, errorRatio.for),
+    interval: errorGrid.interval,
+    inputs: requests(round6(PER_STEP * (1 - errorsAbove)), round6(PER_STEP * errorsAbove), 0, errorGrid.length),
+    evalTime: errorGrid.after,
     expect: [{ labels: { job }, value: humanizePercentage(errorsAbove) }],
   };
   specs.push({
     alert: 'McpHighErrorRatio',
     expr:
       `sum by (job) (${durations.rate(`${sel}, ${SERVER_FAULT}`, `[${errorRatio.window}]`)})\n` +
-      `  / sum by (job) (${durations.rate(sel, `[${errorRatio.window}]`)})\n> ${errorRatio.value}`,
+      `  / sum by (job) (${durations.rate(sel, `[${errorRatio.window}]`)})\n> ${errorRatio.value}\n` +
+      enoughRequests(['job'], sel, errorRatio.window),
     for: errorRatio.for,
+    evaluationInterval: errorGrid.interval,
     severity: 'critical',
     priority: 'P2',
     summary: 'The MCP server answers too many requests with server errors.',
     description: `{{ $value | humanizePercentage }} of the requests of {{ $labels.job }} failed with a server-owned error over the last ${errorRatio.window} (threshold ${pct(errorRatio.value)}%).`,
     dashboard: 'overview',
     runbook: {
-      meaning: `More than ${pct(errorRatio.value)}% of requests failed with an error the server owns (tool errors, internal and server-range JSON-RPC errors) for ${errorRatio.for}. Client faults such as invalid arguments do not count.`,
+      meaning: `More than ${pct(errorRatio.value)}% of requests failed with an error the server owns (tool errors, internal and server-range JSON-RPC errors) for ${errorRatio.for}, among at least ${minRequests} requests in ${errorRatio.window}. Client faults such as invalid arguments do not count.`,
       impact: 'Agents and users get failed tool calls; an LLM may retry, amplifying load, or give up on the task.',
       investigate: [
         'On the Overview dashboard, split errors by error type and method: one tool or everything?',
@@ -273,33 +322,45 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       errorCase,
-      ...forBoundary(errorCase, errorRatio.for),
+      ...errorGrid.boundary(errorCase),
       {
         // Counted with the client faults, the errors would be as many as in the firing case.
         name: `server errors at ${humanizePercentage(errorsBelow)}, below the threshold; client faults do not count`,
-        interval: '1m',
+        interval: errorGrid.interval,
         inputs: requests(
           round6(PER_STEP * (1 - errorsAbove)),
           round6(PER_STEP * errorsBelow),
           round6(PER_STEP * (errorsAbove - errorsBelow)),
-          30,
+          errorGrid.length,
         ),
-        evalTime: after(errorRatio.window, errorRatio.for),
+        evalTime: errorGrid.after,
         expect: [],
       },
+      ...guardCases(
+        errorGrid,
+        errorRatio.window,
+        (perStep) => requests(round6(perStep * (1 - errorsAbove)), round6(perStep * errorsAbove), 0, errorGrid.length),
+        { labels: { job }, value: humanizePercentage(errorsAbove) },
+      ),
     ],
   });
 
   // --- latency ------------------------------------------------------------------------------------------------
   const p95 = t.latencyP95;
+  const p95Grid = grid(p95.window, p95.for);
   // Requests all in the first bucket above the threshold have a p95 above it; all in the last bucket below it, one
   // below it (the configuration keeps the threshold under the largest finite boundary).
   const boundaries = DURATION_BUCKETS_SECONDS as readonly number[];
-  const slowBucket = boundaries.findIndex((bound, i) => i > 0 && boundaries[i - 1]! >= p95.value);
+  /** The first bucket whose every request is slower than `threshold`. */
+  const slowerThan = (threshold: number) =>
+    boundaries.findIndex((bound, i) => i > 0 && boundaries[i - 1]! >= threshold);
+  const slowBucket = slowerThan(p95.value);
   const fastBucket = boundaries.findLastIndex((bound) => bound <= p95.value);
   const lowerBound = (bucket: number) => boundaries[bucket - 1] ?? 0;
-  const latency = (bucket: number) =>
-    histogram(METRICS.serverOperationDuration.name, request({}), { [bucket]: 60 }, 30);
+  /** The p95 Prometheus interpolates when every request falls in `bucket`. */
+  const p95Within = (bucket: number) => lowerBound(bucket) + 0.95 * (boundaries[bucket]! - lowerBound(bucket));
+  const latency = (bucket: number, perStep = 60) =>
+    histogram(METRICS.serverOperationDuration.name, request({}), { [bucket]: perStep }, p95Grid.length);
   const slowLower = lowerBound(slowBucket);
   const slowUpper = boundaries[slowBucket]!;
   /**
@@ -307,7 +368,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
    * in the bucket holding it, the rest in the one below (Prometheus interpolates linearly within a bucket). Returns
    * the inputs and the p95 as Prometheus computes it, or nothing when `target` sits too near a boundary.
    */
-  const p95At = (target: number): { inputs: InputSeries[]; p95: number } | undefined => {
+  const p95At = (target: number, length: number): { inputs: InputSeries[]; p95: number } | undefined => {
     const upper = boundaries.findIndex((bound) => bound > target);
     if (upper < 1) return undefined;
     const [lo, hi] = [boundaries[upper - 1]!, boundaries[upper]!];
@@ -320,30 +381,34 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       METRICS.serverOperationDuration.name,
       request({}),
       { [upper - 1]: fast, [upper]: slow },
-      30,
+      length,
     );
     return { inputs, p95: lo + (hi - lo) * ((0.95 * total - fast) / slow) };
   };
-  const justAbove = p95At(round6(p95.value * 1.1));
-  const justBelow = p95At(round6(p95.value * 0.9));
+  const justAbove = p95At(round6(p95.value * 1.1), p95Grid.length);
+  const justBelow = p95At(round6(p95.value * 0.9), p95Grid.length);
+  const slowP95 = { labels: { job }, value: humanizeDuration(p95Within(slowBucket)) };
   const latencyCase: AlertCase = {
     name: `every request takes between ${slowLower} and ${slowUpper} seconds`,
-    interval: '1m',
+    interval: p95Grid.interval,
     inputs: latency(slowBucket),
-    evalTime: after(p95.window, p95.for),
-    expect: [{ labels: { job }, value: humanizeDuration(slowLower + 0.95 * (slowUpper - slowLower)) }],
+    evalTime: p95Grid.after,
+    expect: [slowP95],
   };
   specs.push({
     alert: 'McpHighLatencyP95',
-    expr: `${durations.quantile(0.95, ['job'], sel, `[${p95.window}]`)} > ${p95.value}`,
+    expr:
+      `${durations.quantile(0.95, ['job'], sel, `[${p95.window}]`)} > ${p95.value}\n` +
+      enoughRequests(['job'], sel, p95.window),
     for: p95.for,
+    evaluationInterval: p95Grid.interval,
     severity: 'warning',
     priority: 'P2',
     summary: 'MCP requests are slow.',
     description: `The p95 latency of {{ $labels.job }} is {{ $value | humanizeDuration }} over the last ${p95.window} (threshold ${p95.value} s).`,
     dashboard: 'overview',
     runbook: {
-      meaning: `The 95th percentile of request duration has been above ${p95.value} s for ${p95.for}.`,
+      meaning: `The 95th percentile of request duration has been above ${p95.value} s for ${p95.for}, among at least ${minRequests} requests in ${p95.window}.`,
       impact: 'Agents wait; clients may time out and retry, which adds load.',
       investigate: [
         'On the Tools dashboard, find the slow tools (p95 by tool); on the Tenants dashboard, check whether one tenant drives load.',
@@ -359,15 +424,15 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       latencyCase,
-      ...forBoundary(latencyCase, p95.for),
+      ...p95Grid.boundary(latencyCase),
       // Near the threshold, so that one moved by a fifth either way fails a case.
       ...(justAbove && justAbove.p95 > p95.value
         ? [
             {
               name: `p95 just above the threshold, at ${humanizeDuration(justAbove.p95)}`,
-              interval: '1m',
+              interval: p95Grid.interval,
               inputs: justAbove.inputs,
-              evalTime: after(p95.window, p95.for),
+              evalTime: p95Grid.after,
               expect: [{ labels: { job }, value: humanizeDuration(justAbove.p95) }],
             },
           ]
@@ -376,9 +441,9 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
         ? [
             {
               name: `p95 just below the threshold, at ${humanizeDuration(justBelow.p95)}`,
-              interval: '1m',
+              interval: p95Grid.interval,
               inputs: justBelow.inputs,
-              evalTime: after(p95.window, p95.for),
+              evalTime: p95Grid.after,
               expect: [],
             },
           ]
@@ -388,38 +453,44 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
         : [
             {
               name: `every request takes between ${lowerBound(fastBucket)} and ${boundaries[fastBucket]} seconds: p95 below ${p95.value} s`,
-              interval: '1m',
+              interval: p95Grid.interval,
               inputs: latency(fastBucket),
-              evalTime: after(p95.window, p95.for),
+              evalTime: p95Grid.after,
               expect: [],
             },
           ]),
+      ...guardCases(p95Grid, p95.window, (perStep) => latency(slowBucket, perStep), slowP95),
     ],
   });
 
   // One slow tool, which the service's p95 hides when the others are fast.
   const toolLatency = t.toolLatencyP95;
-  const toolSlow = p95At(round6(toolLatency.value * 1.1));
-  const toolFast = p95At(round6(toolLatency.value * 0.9));
+  const toolLatencyGrid = grid(toolLatency.window, toolLatency.for);
+  const toolSlow = p95At(round6(toolLatency.value * 1.1), toolLatencyGrid.length);
+  const toolFast = p95At(round6(toolLatency.value * 0.9), toolLatencyGrid.length);
   const toolLabels = { job, [LABEL.TOOL]: 'search' };
   const toolSlowCase: AlertCase | undefined = toolSlow && {
     name: `tool search's p95 just above the threshold, at ${humanizeDuration(toolSlow.p95)}`,
-    interval: '1m',
+    interval: toolLatencyGrid.interval,
     inputs: toolSlow.inputs,
-    evalTime: after(toolLatency.window, toolLatency.for),
+    evalTime: toolLatencyGrid.after,
     expect: [{ labels: toolLabels, value: humanizeDuration(toolSlow.p95) }],
   };
+  const toolCalls = `${sel}, ${LABEL.METHOD}="tools/call"`;
   specs.push({
     alert: 'McpToolSlow',
-    expr: `${durations.quantile(0.95, ['job', LABEL.TOOL], `${sel}, ${LABEL.METHOD}="tools/call"`, `[${toolLatency.window}]`)} > ${toolLatency.value}`,
+    expr:
+      `${durations.quantile(0.95, ['job', LABEL.TOOL], toolCalls, `[${toolLatency.window}]`)} > ${toolLatency.value}\n` +
+      enoughRequests(['job', LABEL.TOOL], toolCalls, toolLatency.window),
     for: toolLatency.for,
+    evaluationInterval: toolLatencyGrid.interval,
     severity: 'warning',
     priority: 'P2',
     summary: 'One MCP tool is slow.',
     description: `The p95 latency of tool {{ $labels.gen_ai_tool_name }} of {{ $labels.job }} is {{ $value | humanizeDuration }} over the last ${toolLatency.window} (threshold ${toolLatency.value} s).`,
     dashboard: 'tools',
     runbook: {
-      meaning: `The 95th percentile duration of one tool's calls has been above ${toolLatency.value} s for ${toolLatency.for}.`,
+      meaning: `The 95th percentile duration of one tool's calls has been above ${toolLatency.value} s for ${toolLatency.for}, among at least ${minRequests} calls in ${toolLatency.window}.`,
       impact: 'Agents that use this tool wait or time out; the service-wide p95 may still look fine.',
       investigate: [
         'On the Tools dashboard, compare the tool with the others: since when, for every tenant or one?',
@@ -434,50 +505,65 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     cases: toolSlowCase
       ? [
           toolSlowCase,
-          ...forBoundary(toolSlowCase, toolLatency.for),
+          ...toolLatencyGrid.boundary(toolSlowCase),
           ...(toolFast && toolFast.p95 < toolLatency.value
             ? [
                 {
                   name: `tool search's p95 just below the threshold, at ${humanizeDuration(toolFast.p95)}`,
-                  interval: '1m',
+                  interval: toolLatencyGrid.interval,
                   inputs: toolFast.inputs,
-                  evalTime: after(toolLatency.window, toolLatency.for),
+                  evalTime: toolLatencyGrid.after,
                   expect: [],
                 },
               ]
             : []),
+          ...guardCases(
+            toolLatencyGrid,
+            toolLatency.window,
+            (perStep) =>
+              histogram(
+                METRICS.serverOperationDuration.name,
+                request({}),
+                { [slowerThan(toolLatency.value)]: perStep },
+                toolLatencyGrid.length,
+              ),
+            { labels: toolLabels, value: humanizeDuration(p95Within(slowerThan(toolLatency.value))) },
+          ),
         ]
       : [],
   });
 
   const tool = t.toolSuccess;
+  const toolGrid = grid(tool.window, tool.for);
   const failureRatio = Math.round((1 - tool.value) * 1e9) / 1e9;
   const toolRequests = (ok: number, failed: number) => [
-    counter(REQUESTS, request({}), ok, 30),
-    counter(REQUESTS, request({ [LABEL.ERROR_TYPE]: '-32603' }), failed, 30),
+    counter(REQUESTS, request({}), ok, toolGrid.length),
+    counter(REQUESTS, request({ [LABEL.ERROR_TYPE]: '-32603' }), failed, toolGrid.length),
   ];
   const toolFails = above(failureRatio);
+  const toolFailing = { labels: { job, [LABEL.TOOL]: 'search' }, value: humanizePercentage(toolFails) };
   const toolCase: AlertCase = {
     name: `tool search fails ${humanizePercentage(toolFails)} of its calls`,
-    interval: '1m',
+    interval: toolGrid.interval,
     inputs: toolRequests(round6(PER_STEP * (1 - toolFails)), round6(PER_STEP * toolFails)),
-    evalTime: after(tool.window, tool.for),
-    expect: [{ labels: { job, [LABEL.TOOL]: 'search' }, value: humanizePercentage(toolFails) }],
+    evalTime: toolGrid.after,
+    expect: [toolFailing],
   };
-  const toolScope = `${sel}, ${LABEL.METHOD}="tools/call"`;
   specs.push({
     alert: 'McpToolFailing',
     expr:
-      `sum by (job, ${LABEL.TOOL}) (${durations.rate(`${toolScope}, ${SERVER_FAULT}`, `[${tool.window}]`)})\n` +
-      `  / sum by (job, ${LABEL.TOOL}) (${durations.rate(toolScope, `[${tool.window}]`)})\n> ${failureRatio}`,
+      `sum by (job, ${LABEL.TOOL}) (${durations.rate(`${toolCalls}, ${SERVER_FAULT}`, `[${tool.window}]`)})\n` +
+      `  / sum by (job, ${LABEL.TOOL}) (${durations.rate(toolCalls, `[${tool.window}]`)})\n> ${failureRatio}\n` +
+      enoughRequests(['job', LABEL.TOOL], toolCalls, tool.window),
     for: tool.for,
+    evaluationInterval: toolGrid.interval,
     severity: 'warning',
     priority: 'P2',
     summary: 'One MCP tool fails too often.',
     description: `Tool {{ $labels.gen_ai_tool_name }} of {{ $labels.job }} fails {{ $value | humanizePercentage }} of its calls (success below ${pct(tool.value)}%).`,
     dashboard: 'tools',
     runbook: {
-      meaning: `One tool's success ratio has been below ${pct(tool.value)}% for ${tool.for}, counting only server-owned errors.`,
+      meaning: `One tool's success ratio has been below ${pct(tool.value)}% for ${tool.for}, counting only server-owned errors, among at least ${minRequests} calls in ${tool.window}.`,
       impact: 'Every agent task that needs this tool fails or degrades; the rest of the server may be fine.',
       investigate: [
         'On the Tools dashboard, select the tool: error types, latency, and which tenants call it.',
@@ -488,30 +574,37 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       toolCase,
-      ...forBoundary(toolCase, tool.for),
+      ...toolGrid.boundary(toolCase),
       {
         name: `tool search fails ${humanizePercentage(below(failureRatio))} of its calls`,
-        interval: '1m',
+        interval: toolGrid.interval,
         inputs: toolRequests(round6(PER_STEP * (1 - below(failureRatio))), round6(PER_STEP * below(failureRatio))),
-        evalTime: after(tool.window, tool.for),
+        evalTime: toolGrid.after,
         expect: [],
       },
+      ...guardCases(
+        toolGrid,
+        tool.window,
+        (perStep) => toolRequests(round6(perStep * (1 - toolFails)), round6(perStep * toolFails)),
+        toolFailing,
+      ),
     ],
   });
 
   const tenant = t.tenantErrorRatio;
+  const tenantGrid = grid(tenant.window, tenant.for);
   const tenantSeries = (tenantId: string, ok: number, failed: number): InputSeries[] => [
     counter(
       METRICS.tenantOperations.name,
       { ...base, [LABEL.TENANT]: tenantId, [LABEL.METHOD]: 'tools/call', [LABEL.ERROR_TYPE]: '' },
       ok,
-      30,
+      tenantGrid.length,
     ),
     counter(
       METRICS.tenantOperations.name,
       { ...base, [LABEL.TENANT]: tenantId, [LABEL.METHOD]: 'tools/call', [LABEL.ERROR_TYPE]: 'tool_error' },
       failed,
-      30,
+      tenantGrid.length,
     ),
   ];
   const tenantRatio = (errors: string) =>
@@ -539,9 +632,9 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   };
   const tenantCase: AlertCase = {
     name: `tenant acme at 20% errors, ${round6(tenant.value * 1.1)} times the fleet's ratio`,
-    interval: '1m',
+    interval: tenantGrid.interval,
     inputs: tenantAgainstFleet(tenant.value * 1.1),
-    evalTime: after(tenant.window, tenant.for),
+    evalTime: tenantGrid.after,
     expect: [{ labels: { job, [LABEL.TENANT]: 'acme' }, value: '20%' }],
   };
   specs.push({
@@ -549,15 +642,17 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     expr:
       `(${tenantRatio(`, ${SERVER_FAULT}`)} / ${tenantRatio('')})\n` +
       `> on (job) group_left\n  ${tenant.value} * (${fleetRatio(`, ${SERVER_FAULT}`)} / ${fleetRatio('')})\n` +
-      `and (${tenantRatio(`, ${SERVER_FAULT}`)} / ${tenantRatio('')}) > ${TENANT_ERROR_FLOOR}`,
+      `and (${tenantRatio(`, ${SERVER_FAULT}`)} / ${tenantRatio('')}) > ${TENANT_ERROR_FLOOR}\n` +
+      `and ${tenantRatio('')} * ${seconds(tenant.window)} >= ${minRequests}`,
     for: tenant.for,
+    evaluationInterval: tenantGrid.interval,
     severity: 'warning',
     priority: 'P3',
     summary: "One tenant's error ratio is far above the fleet's.",
     description: `Tenant {{ $labels.tenant_id }} of {{ $labels.job }} sees {{ $value | humanizePercentage }} server errors, more than ${tenant.value} times the fleet's ratio.`,
     dashboard: 'tenants',
     runbook: {
-      meaning: `One tenant's server-owned error ratio is more than ${tenant.value}x the ratio across all tenants (and above ${pct(TENANT_ERROR_FLOOR)}%) for ${tenant.for}.`,
+      meaning: `One tenant's server-owned error ratio is more than ${tenant.value}x the ratio across all tenants (and above ${pct(TENANT_ERROR_FLOOR)}%) for ${tenant.for}, among at least ${minRequests} of its requests in ${tenant.window}.`,
       impact: 'One customer has a broken experience while fleet-wide alerts stay quiet.',
       investigate: [
         'On the Tenants dashboard, select the tenant: which methods and tools fail, since when?',
@@ -568,41 +663,52 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       tenantCase,
-      ...forBoundary(tenantCase, tenant.for),
+      ...tenantGrid.boundary(tenantCase),
       {
         name: `tenant acme at ${humanizePercentage(above(TENANT_ERROR_FLOOR))} errors, just above the floor`,
-        interval: '1m',
+        interval: tenantGrid.interval,
         inputs: nearFloor(above(TENANT_ERROR_FLOOR)),
-        evalTime: after(tenant.window, tenant.for),
+        evalTime: tenantGrid.after,
         expect: [{ labels: { job, [LABEL.TENANT]: 'acme' }, value: humanizePercentage(above(TENANT_ERROR_FLOOR)) }],
       },
       {
         name: `tenant acme at ${humanizePercentage(below(TENANT_ERROR_FLOOR))} errors, just below the floor`,
-        interval: '1m',
+        interval: tenantGrid.interval,
         inputs: nearFloor(below(TENANT_ERROR_FLOOR)),
-        evalTime: after(tenant.window, tenant.for),
+        evalTime: tenantGrid.after,
         expect: [],
       },
       {
         name: `tenant acme at 20% errors, only ${below(tenant.value)} times the fleet's ratio`,
-        interval: '1m',
+        interval: tenantGrid.interval,
         inputs: tenantAgainstFleet(below(tenant.value)),
-        evalTime: after(tenant.window, tenant.for),
+        evalTime: tenantGrid.after,
         expect: [],
       },
+      // Tenant acme at 20% errors beside a busy fleet at 0.1%, with few requests.
+      ...guardCases(
+        tenantGrid,
+        tenant.window,
+        (perStep) => [
+          ...tenantSeries('acme', round6(perStep * 0.8), round6(perStep * 0.2)),
+          ...tenantSeries('globex', 9990, 10),
+        ],
+        { labels: { job, [LABEL.TENANT]: 'acme' }, value: '20%' },
+      ),
     ],
   });
 
   // --- saturation ---------------------------------------------------------------------------------------------
   const saturation = t.saturation;
+  const saturationGrid = grid(saturation.window, saturation.for);
   const capacity = (alert: string, metric: string, limit: number, what: string, label: Record<string, string>) => {
     const firingValue = Math.min(limit, Math.ceil(limit * above(saturation.value)));
     const quietValue = Math.floor(limit * below(saturation.value));
     const firing: AlertCase = {
       name: `${what} at ${firingValue} of the limit of ${limit}`,
-      interval: '1m',
-      inputs: [gauge(metric, { ...base, ...label }, firingValue, 60)],
-      evalTime: after(saturation.window, saturation.for),
+      interval: saturationGrid.interval,
+      inputs: [gauge(metric, { ...base, ...label }, firingValue, saturationGrid.length)],
+      evalTime: saturationGrid.after,
       expect: [{ labels: base, value: humanizePercentage(firingValue / limit) }],
     };
     specs.push({
@@ -610,6 +716,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       // Averaged over the window: a burst of a few seconds is no saturation.
       expr: `sum by (job, instance) (avg_over_time(${metric}{${sel}}[${saturation.window}])) / ${limit} > ${saturation.value}`,
       for: saturation.for,
+      evaluationInterval: saturationGrid.interval,
       severity: 'warning',
       priority: 'P3',
       summary: `An MCP server instance is close to its capacity in ${what}.`,
@@ -629,12 +736,12 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       },
       cases: [
         firing,
-        ...forBoundary(firing, saturation.for, 0),
+        ...saturationGrid.boundary(firing, 0),
         {
           name: `${what} just below ${pct(saturation.value)}% of the limit`,
-          interval: '1m',
-          inputs: [gauge(metric, { ...base, ...label }, quietValue, 60)],
-          evalTime: after(saturation.window, saturation.for),
+          interval: saturationGrid.interval,
+          inputs: [gauge(metric, { ...base, ...label }, quietValue, saturationGrid.length)],
+          evalTime: saturationGrid.after,
           expect: [],
         },
       ],
@@ -649,18 +756,22 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
 
   // --- runtime ------------------------------------------------------------------------------------------------
   const cpu = t.cpu;
-  const cpuCase = (perMinute: number): InputSeries[] => [counter(PROCESS_METRICS.cpuSeconds, base, perMinute, 40)];
+  const cpuGrid = grid(cpu.window, cpu.for);
+  const cpuCase = (perStep: number): InputSeries[] => [
+    counter(PROCESS_METRICS.cpuSeconds, base, perStep, cpuGrid.length),
+  ];
   const cpuFiring: AlertCase = {
     name: `the process uses ${humanizePercentage(above(cpu.value))} of its cores`,
-    interval: '1m',
-    inputs: cpuCase(round6(above(cpu.value) * 60 * t.cpuCores)),
-    evalTime: after(cpu.window, cpu.for),
+    interval: cpuGrid.interval,
+    inputs: cpuCase(round6(above(cpu.value) * cpuGrid.step * t.cpuCores)),
+    evalTime: cpuGrid.after,
     expect: [{ labels: base, value: humanizePercentage(above(cpu.value)) }],
   };
   specs.push({
     alert: 'McpHighCpu',
     expr: `rate(${PROCESS_METRICS.cpuSeconds}{${sel}}[${cpu.window}]) / ${t.cpuCores} > ${cpu.value}`,
     for: cpu.for,
+    evaluationInterval: cpuGrid.interval,
     severity: 'warning',
     priority: 'P3',
     summary: 'An MCP server instance is CPU-bound.',
@@ -678,31 +789,35 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       cpuFiring,
-      ...forBoundary(cpuFiring, cpu.for, rateActiveAt(cpu.window, above(cpu.value) / cpu.value)),
+      ...cpuGrid.boundary(cpuFiring, cpuGrid.rateActiveAt(above(cpu.value) / cpu.value)),
       {
         name: 'the process uses just below the threshold',
-        interval: '1m',
-        inputs: cpuCase(round6(below(cpu.value) * 60 * t.cpuCores)),
-        evalTime: after(cpu.window, cpu.for),
+        interval: cpuGrid.interval,
+        inputs: cpuCase(round6(below(cpu.value) * cpuGrid.step * t.cpuCores)),
+        evalTime: cpuGrid.after,
         expect: [],
       },
     ],
   });
 
   const memory = t.memory;
+  const memoryGrid = grid(memory.window, memory.for);
   const limit = t.memoryLimitBytes;
-  const memoryCase = (ratio: number) => [gauge(PROCESS_METRICS.residentMemory, base, Math.round(limit * ratio), 60)];
+  const memoryCase = (ratio: number) => [
+    gauge(PROCESS_METRICS.residentMemory, base, Math.round(limit * ratio), memoryGrid.length),
+  ];
   const memoryFiring: AlertCase = {
     name: `resident memory at ${humanizePercentage(above(memory.value))} of the limit`,
-    interval: '1m',
+    interval: memoryGrid.interval,
     inputs: memoryCase(above(memory.value)),
-    evalTime: after(memory.window, memory.for),
+    evalTime: memoryGrid.after,
     expect: [{ labels: base, value: humanizePercentage(Math.round(limit * above(memory.value)) / limit) }],
   };
   specs.push({
     alert: 'McpHighMemory',
     expr: `avg_over_time(${PROCESS_METRICS.residentMemory}{${sel}}[${memory.window}]) / ${limit} > ${memory.value}`,
     for: memory.for,
+    evaluationInterval: memoryGrid.interval,
     severity: 'warning',
     priority: 'P3',
     summary: 'An MCP server instance is close to its memory limit.',
@@ -722,12 +837,12 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       memoryFiring,
-      ...forBoundary(memoryFiring, memory.for, 0),
+      ...memoryGrid.boundary(memoryFiring, 0),
       {
         name: 'resident memory just below the threshold',
-        interval: '1m',
+        interval: memoryGrid.interval,
         inputs: memoryCase(below(memory.value)),
-        evalTime: after(memory.window, memory.for),
+        evalTime: memoryGrid.after,
         expect: [],
       },
     ],
@@ -791,14 +906,16 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     cases: [
       forecastFiring,
       // The forecast grows with the series: the boundary case states the value at its own time.
-      ...forBoundary(forecastFiring, '15m', forecastActive).map((boundary) =>
-        boundary.expect.length === 0
-          ? boundary
-          : {
-              ...boundary,
-              expect: [{ labels: base, value: humanize1024(forecastAt(forecastActive + 15, fastSlope) * mib) }],
-            },
-      ),
+      ...grid('1h', '15m')
+        .boundary(forecastFiring, forecastActive)
+        .map((boundary) =>
+          boundary.expect.length === 0
+            ? boundary
+            : {
+                ...boundary,
+                expect: [{ labels: base, value: humanize1024(forecastAt(forecastActive + 15, fastSlope) * mib) }],
+              },
+        ),
       {
         name: `memory growing ${slowSlope} MiB per minute`,
         interval: '1m',
@@ -823,18 +940,20 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   });
 
   const lag = t.eventLoopLagSeconds;
-  const lagCase = (value: number) => [gauge(PROCESS_METRICS.eventLoopLagP99, base, value, 60)];
+  const lagGrid = grid(lag.window, lag.for);
+  const lagCase = (value: number) => [gauge(PROCESS_METRICS.eventLoopLagP99, base, value, lagGrid.length)];
   const lagFiring: AlertCase = {
     name: 'event-loop lag p99 a tenth above the threshold',
-    interval: '1m',
+    interval: lagGrid.interval,
     inputs: lagCase(round6(lag.value * 1.1)),
-    evalTime: after(lag.window, lag.for),
+    evalTime: lagGrid.after,
     expect: [{ labels: base, value: humanizeDuration(round6(lag.value * 1.1)) }],
   };
   specs.push({
     alert: 'McpEventLoopLag',
     expr: `max by (job, instance) (avg_over_time(${PROCESS_METRICS.eventLoopLagP99}{${sel}}[${lag.window}])) > ${lag.value}`,
     for: lag.for,
+    evaluationInterval: lagGrid.interval,
     severity: 'warning',
     priority: 'P3',
     summary: "An MCP server instance's event loop is blocked.",
@@ -852,12 +971,12 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       lagFiring,
-      ...forBoundary(lagFiring, lag.for, 0),
+      ...lagGrid.boundary(lagFiring, 0),
       {
         name: 'event-loop lag just below the threshold',
-        interval: '1m',
+        interval: lagGrid.interval,
         inputs: lagCase(lag.value * 0.9),
-        evalTime: after(lag.window, lag.for),
+        evalTime: lagGrid.after,
         expect: [],
       },
     ],
@@ -874,7 +993,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   const restartsFiring = Math.max(1, Math.ceil(restarts.value));
   const restartsQuiet = Math.ceil(restarts.value) - 1;
   // Restarts spread evenly so that all of them fall inside the window.
-  const spacing = Math.max(2, Math.floor(minutes(restarts.window) / (restartsFiring + 2)));
+  const spacing = Math.max(2, Math.floor(seconds(restarts.window) / 60 / (restartsFiring + 2)));
   specs.push({
     alert: 'McpServerRestarting',
     expr: `changes(${PROCESS_METRICS.startTime}{${sel}}[${restarts.window}]) >= ${restarts.value}`,
@@ -915,34 +1034,35 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   });
 
   // --- dependencies and security ------------------------------------------------------------------------------
+  const { breakerOpenFor } = model.detection;
+  const breakerGrid = grid(breakerOpenFor, breakerOpenFor);
   const breaker = (state: 'open' | 'closed') => [
     gauge(
       METRICS.circuitBreakerState.name,
       { ...base, [LABEL.DEPENDENCY]: 'compliance-api', [LABEL.STATE]: 'open' },
       +(state === 'open'),
-      20,
+      breakerGrid.length,
     ),
     gauge(
       METRICS.circuitBreakerState.name,
       { ...base, [LABEL.DEPENDENCY]: 'compliance-api', [LABEL.STATE]: 'closed' },
       +(state === 'closed'),
-      20,
+      breakerGrid.length,
     ),
   ];
   const breakerLabels = { ...base, [LABEL.DEPENDENCY]: 'compliance-api' };
   const breakerOpen: AlertCase = {
     name: 'the breaker is open',
-    interval: '1m',
+    interval: breakerGrid.interval,
     inputs: breaker('open'),
-    evalTime: '5m',
+    evalTime: breakerGrid.after,
     expect: [{ labels: breakerLabels, value: '1' }],
   };
   specs.push({
     alert: 'McpCircuitBreakerOpen',
-    // Every 30 s: a for: of 1m halved must show.
-    evaluationInterval: '30s',
+    evaluationInterval: breakerGrid.interval,
     expr: `max by (job, instance, ${LABEL.DEPENDENCY}) (${METRICS.circuitBreakerState.name}{${sel}, ${LABEL.STATE}="open"}) == 1`,
-    for: '1m',
+    for: breakerOpenFor,
     severity: 'warning',
     priority: 'P2',
     summary: 'A circuit breaker in front of a dependency is open.',
@@ -964,26 +1084,34 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       breakerOpen,
-      ...forBoundary(breakerOpen, '1m', 0, 30),
-      { name: 'the breaker is closed', interval: '1m', inputs: breaker('closed'), evalTime: '5m', expect: [] },
+      ...breakerGrid.boundary(breakerOpen, 0),
+      {
+        name: 'the breaker is closed',
+        interval: breakerGrid.interval,
+        inputs: breaker('closed'),
+        evalTime: breakerGrid.after,
+        expect: [],
+      },
     ],
   });
 
   const auth = t.authFailures;
-  const authCase = (perMinute: number) => [
-    counter(METRICS.authFailures.name, { ...base, [LABEL.REASON]: 'invalid_token' }, perMinute, 30),
+  const authGrid = grid(auth.window, auth.for);
+  const authCase = (perStep: number) => [
+    counter(METRICS.authFailures.name, { ...base, [LABEL.REASON]: 'invalid_token' }, perStep, authGrid.length),
   ];
   const authFiring: AlertCase = {
     name: 'authentication failures a tenth above the threshold',
-    interval: '1m',
-    inputs: authCase(round6(auth.value * 1.1 * 60)),
-    evalTime: after(auth.window, auth.for),
+    interval: authGrid.interval,
+    inputs: authCase(round6(auth.value * 1.1 * authGrid.step)),
+    evalTime: authGrid.after,
     expect: [{ labels: { job }, value: humanize(round6(auth.value * 1.1)) }],
   };
   specs.push({
     alert: 'McpAuthFailureSpike',
     expr: `sum by (job) (rate(${METRICS.authFailures.name}{${sel}}[${auth.window}])) > ${auth.value}`,
     for: auth.for,
+    evaluationInterval: authGrid.interval,
     severity: 'warning',
     priority: 'P2',
     summary: 'Many requests fail authentication.',
@@ -1003,12 +1131,12 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       authFiring,
-      ...forBoundary(authFiring, auth.for, rateActiveAt(auth.window, 1.1)),
+      ...authGrid.boundary(authFiring, authGrid.rateActiveAt(1.1)),
       {
         name: 'authentication failures just below the threshold',
-        interval: '1m',
-        inputs: authCase(auth.value * 0.9 * 60),
-        evalTime: after(auth.window, auth.for),
+        interval: authGrid.interval,
+        inputs: authCase(auth.value * 0.9 * authGrid.step),
+        evalTime: authGrid.after,
         expect: [],
       },
     ],
@@ -1016,18 +1144,25 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
 
   // Attempts are the requests that passed authentication plus those it rejected.
   const authSuccess = t.authSuccess;
+  const authSuccessGrid = grid(authSuccess.window, authSuccess.for);
   const AUTH_FLOOR = 5;
-  const attempts = (okPerMinute: number, failedPerMinute: number) => [
-    ...requests(okPerMinute, 0, 0, 30),
-    counter(METRICS.authFailures.name, { ...base, [LABEL.REASON]: 'invalid_token' }, failedPerMinute, 30),
+  const authSuccessSteps = seconds(authSuccess.window) / authSuccessGrid.step;
+  const attempts = (okPerStep: number, failedPerStep: number) => [
+    ...requests(okPerStep, 0, 0, authSuccessGrid.length),
+    counter(
+      METRICS.authFailures.name,
+      { ...base, [LABEL.REASON]: 'invalid_token' },
+      failedPerStep,
+      authSuccessGrid.length,
+    ),
   ];
   const failing = round6((1 - authSuccess.value) * 1.1);
   const passing = round6((1 - authSuccess.value) * 0.9);
   const authLow: AlertCase = {
     name: `${humanizePercentage(1 - failing)} of authentication attempts succeed`,
-    interval: '1m',
+    interval: authSuccessGrid.interval,
     inputs: attempts(round6(PER_STEP * (1 - failing)), round6(PER_STEP * failing)),
-    evalTime: after(authSuccess.window, authSuccess.for),
+    evalTime: authSuccessGrid.after,
     expect: [{ labels: { job }, value: humanizePercentage(round6(1 - failing)) }],
   };
   const authFailed = `sum by (job) (rate(${METRICS.authFailures.name}{${sel}}[${authSuccess.window}]))`;
@@ -1039,6 +1174,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       // A few failed logins among little traffic are no trend.
       `and sum by (job) (increase(${METRICS.authFailures.name}{${sel}}[${authSuccess.window}])) >= ${AUTH_FLOOR}`,
     for: authSuccess.for,
+    evaluationInterval: authSuccessGrid.interval,
     severity: 'warning',
     priority: 'P2',
     summary: 'Too few authentication attempts succeed.',
@@ -1058,31 +1194,31 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       authLow,
-      ...forBoundary(authLow, authSuccess.for),
+      ...authSuccessGrid.boundary(authLow),
       {
         name: `${humanizePercentage(1 - passing)} of authentication attempts succeed`,
-        interval: '1m',
+        interval: authSuccessGrid.interval,
         inputs: attempts(round6(PER_STEP * (1 - passing)), round6(PER_STEP * passing)),
-        evalTime: after(authSuccess.window, authSuccess.for),
+        evalTime: authSuccessGrid.after,
         expect: [],
       },
-      // Little traffic (one good request a minute): the failures alone decide, a tenth either side of the floor.
+      // Little traffic (one good request a step): the failures alone decide, a tenth either side of the floor.
       {
         name: `little traffic, ${round6(AUTH_FLOOR * 0.9)} failures in the window: under the floor of ${AUTH_FLOOR}`,
-        interval: '1m',
-        inputs: attempts(1, round6((AUTH_FLOOR * 0.9) / minutes(authSuccess.window))),
-        evalTime: after(authSuccess.window, authSuccess.for),
+        interval: authSuccessGrid.interval,
+        inputs: attempts(1, round6((AUTH_FLOOR * 0.9) / authSuccessSteps)),
+        evalTime: authSuccessGrid.after,
         expect: [],
       },
       {
         name: `little traffic, ${round6(AUTH_FLOOR * 1.1)} failures in the window: over the floor`,
-        interval: '1m',
-        inputs: attempts(1, round6((AUTH_FLOOR * 1.1) / minutes(authSuccess.window))),
-        evalTime: after(authSuccess.window, authSuccess.for),
+        interval: authSuccessGrid.interval,
+        inputs: attempts(1, round6((AUTH_FLOOR * 1.1) / authSuccessSteps)),
+        evalTime: authSuccessGrid.after,
         expect: [
           {
             labels: { job },
-            value: humanizePercentage(1 / (1 + round6((AUTH_FLOOR * 1.1) / minutes(authSuccess.window)))),
+            value: humanizePercentage(1 / (1 + round6((AUTH_FLOOR * 1.1) / authSuccessSteps))),
           },
         ],
       },
@@ -1138,16 +1274,27 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   });
 
   const cache = t.cacheHitRatio;
+  const cacheGrid = grid(cache.window, cache.for);
   const cacheSeries = (hits: number, misses: number) => [
-    counter(METRICS.cacheRequests.name, { ...base, [LABEL.CACHE]: 'search', [LABEL.RESULT]: 'hit' }, hits, 40),
-    counter(METRICS.cacheRequests.name, { ...base, [LABEL.CACHE]: 'search', [LABEL.RESULT]: 'miss' }, misses, 40),
+    counter(
+      METRICS.cacheRequests.name,
+      { ...base, [LABEL.CACHE]: 'search', [LABEL.RESULT]: 'hit' },
+      hits,
+      cacheGrid.length,
+    ),
+    counter(
+      METRICS.cacheRequests.name,
+      { ...base, [LABEL.CACHE]: 'search', [LABEL.RESULT]: 'miss' },
+      misses,
+      cacheGrid.length,
+    ),
   ];
   const cacheHits = Math.round(cache.value * 100) - 10;
   const cacheFiring: AlertCase = {
     name: `cache hit ratio at ${cacheHits}%`,
-    interval: '1m',
+    interval: cacheGrid.interval,
     inputs: cacheSeries(cacheHits, 100 - cacheHits),
-    evalTime: after(cache.window, cache.for),
+    evalTime: cacheGrid.after,
     expect: [{ labels: { job, [LABEL.CACHE]: 'search' }, value: `${cacheHits}%` }],
   };
   specs.push({
@@ -1156,6 +1303,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       `sum by (job, ${LABEL.CACHE}) (rate(${METRICS.cacheRequests.name}{${sel}, ${LABEL.RESULT}="hit"}[${cache.window}]))\n` +
       `  / sum by (job, ${LABEL.CACHE}) (rate(${METRICS.cacheRequests.name}{${sel}}[${cache.window}]))\n< ${cache.value}`,
     for: cache.for,
+    evaluationInterval: cacheGrid.interval,
     severity: 'info',
     priority: 'P4',
     summary: 'A cache serves too few hits.',
@@ -1172,32 +1320,34 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       cacheFiring,
-      ...forBoundary(cacheFiring, cache.for),
+      ...cacheGrid.boundary(cacheFiring),
       {
         name: 'cache hit ratio just above the threshold',
-        interval: '1m',
+        interval: cacheGrid.interval,
         inputs: cacheSeries(Math.round(cache.value * 100) + 1, 99 - Math.round(cache.value * 100)),
-        evalTime: after(cache.window, cache.for),
+        evalTime: cacheGrid.after,
         expect: [],
       },
     ],
   });
 
   const limited = t.rateLimited;
-  const limitedCase = (perMinute: number) => [
-    counter(METRICS.rateLimited.name, { ...base, [LABEL.TENANT]: 'acme' }, perMinute, 40),
+  const limitedGrid = grid(limited.window, limited.for);
+  const limitedCase = (perStep: number) => [
+    counter(METRICS.rateLimited.name, { ...base, [LABEL.TENANT]: 'acme' }, perStep, limitedGrid.length),
   ];
   const limitedFiring: AlertCase = {
     name: 'tenant acme rate-limited a tenth above the threshold',
-    interval: '1m',
-    inputs: limitedCase(round6(limited.value * 1.1 * 60)),
-    evalTime: after(limited.window, limited.for),
+    interval: limitedGrid.interval,
+    inputs: limitedCase(round6(limited.value * 1.1 * limitedGrid.step)),
+    evalTime: limitedGrid.after,
     expect: [{ labels: { job, [LABEL.TENANT]: 'acme' }, value: humanize(round6(limited.value * 1.1)) }],
   };
   specs.push({
     alert: 'McpTenantRateLimited',
     expr: `sum by (job, ${LABEL.TENANT}) (rate(${METRICS.rateLimited.name}{${sel}}[${limited.window}])) > ${limited.value}`,
     for: limited.for,
+    evaluationInterval: limitedGrid.interval,
     severity: 'info',
     priority: 'P4',
     summary: 'A tenant is being rate-limited.',
@@ -1214,31 +1364,35 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       limitedFiring,
-      ...forBoundary(limitedFiring, limited.for, rateActiveAt(limited.window, 1.1)),
+      ...limitedGrid.boundary(limitedFiring, limitedGrid.rateActiveAt(1.1)),
       {
         name: 'rate limiting just below the threshold',
-        interval: '1m',
-        inputs: limitedCase(limited.value * 0.9 * 60),
-        evalTime: after(limited.window, limited.for),
+        interval: limitedGrid.interval,
+        inputs: limitedCase(limited.value * 0.9 * limitedGrid.step),
+        evalTime: limitedGrid.after,
         expect: [],
       },
     ],
   });
 
   const quota = t.quotaRemaining;
+  const quotaGrid = grid(quota.window, quota.for);
   const quotaLabels = { job, [LABEL.TENANT]: 'acme', [LABEL.QUOTA]: 'tool_calls' };
-  const quotaCase = (left: number) => [gauge(METRICS.tenantQuotaRemaining.name, { ...base, ...quotaLabels }, left, 40)];
+  const quotaCase = (left: number) => [
+    gauge(METRICS.tenantQuotaRemaining.name, { ...base, ...quotaLabels }, left, quotaGrid.length),
+  ];
   const quotaLow: AlertCase = {
     name: `tenant acme with ${humanizePercentage(below(quota.value))} of its quota left`,
-    interval: '1m',
+    interval: quotaGrid.interval,
     inputs: quotaCase(below(quota.value)),
-    evalTime: after(quota.window, quota.for),
+    evalTime: quotaGrid.after,
     expect: [{ labels: quotaLabels, value: humanizePercentage(below(quota.value)) }],
   };
   specs.push({
     alert: 'McpTenantQuotaLow',
     expr: `max by (job, ${LABEL.TENANT}, ${LABEL.QUOTA}) (max_over_time(${METRICS.tenantQuotaRemaining.name}{${sel}}[${quota.window}])) < ${quota.value}`,
     for: quota.for,
+    evaluationInterval: quotaGrid.interval,
     severity: 'info',
     priority: 'P4',
     summary: 'A tenant has almost used up a quota.',
@@ -1257,12 +1411,12 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       quotaLow,
-      ...forBoundary(quotaLow, quota.for, 0),
+      ...quotaGrid.boundary(quotaLow, 0),
       {
         name: `tenant acme with ${humanizePercentage(above(quota.value))} of its quota left`,
-        interval: '1m',
+        interval: quotaGrid.interval,
         inputs: quotaCase(above(quota.value)),
-        evalTime: after(quota.window, quota.for),
+        evalTime: quotaGrid.after,
         expect: [],
       },
     ],
@@ -1290,12 +1444,13 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
   ) => {
     const labels = { job, [label]: name };
-    const level = (value: number) => [gauge(metric, { ...base, [label]: name }, value, 40)];
+    const backlogGrid = grid(threshold.window, threshold.for);
+    const level = (value: number) => [gauge(metric, { ...base, [label]: name }, value, backlogGrid.length)];
     const firing: AlertCase = {
       name: `${name} at ${show(firingLevel)}, a tenth above the threshold`,
-      interval: '1m',
+      interval: backlogGrid.interval,
       inputs: level(firingLevel),
-      evalTime: after(threshold.window, threshold.for),
+      evalTime: backlogGrid.after,
       expect: [{ labels, value: show(firingLevel) }],
     };
     specs.push({
@@ -1303,6 +1458,7 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       // Averaged over the window: a pool full for a few seconds, a queue that drains at once, is no backlog.
       expr: `max by (job, ${label}) (avg_over_time(${metric}{${sel}}[${threshold.window}])) > ${threshold.value}`,
       for: threshold.for,
+      evaluationInterval: backlogGrid.interval,
       severity: 'warning',
       priority: 'P3',
       summary: text.summary,
@@ -1316,12 +1472,12 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       },
       cases: [
         firing,
-        ...forBoundary(firing, threshold.for, 0),
+        ...backlogGrid.boundary(firing, 0),
         {
           name: `${name} at ${show(below(threshold.value))}, a tenth below the threshold`,
-          interval: '1m',
+          interval: backlogGrid.interval,
           inputs: level(below(threshold.value)),
-          evalTime: after(threshold.window, threshold.for),
+          evalTime: backlogGrid.after,
           expect: [],
         },
       ],
@@ -1372,26 +1528,29 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   );
 
   // --- the telemetry itself -----------------------------------------------------------------------------------
-  const droppedCase = (perMinute: number) => [
+  const dropped = model.detection.telemetryDropped;
+  const droppedGrid = grid(dropped.window, dropped.for);
+  const droppedCase = (perStep: number) => [
     counter(
       METRICS.telemetryDropped.name,
       { ...base, [LABEL.SIGNAL]: 'span', [LABEL.REASON]: 'export_failed' },
-      perMinute,
-      40,
+      perStep,
+      droppedGrid.length,
     ),
   ];
   const droppedLabels = { ...base, [LABEL.SIGNAL]: 'span', [LABEL.REASON]: 'export_failed' };
   const droppedFiring: AlertCase = {
     name: 'spans dropped for export failures',
-    interval: '1m',
-    inputs: droppedCase(6),
-    evalTime: '25m',
+    interval: droppedGrid.interval,
+    inputs: droppedCase(0.1 * droppedGrid.step),
+    evalTime: droppedGrid.after,
     expect: [{ labels: droppedLabels, value: humanize(0.1) }],
   };
   specs.push({
     alert: 'McpTelemetryDropped',
-    expr: `sum by (job, instance, ${LABEL.SIGNAL}, ${LABEL.REASON}) (rate(${METRICS.telemetryDropped.name}{${sel}}[10m])) > 0`,
-    for: '10m',
+    expr: `sum by (job, instance, ${LABEL.SIGNAL}, ${LABEL.REASON}) (rate(${METRICS.telemetryDropped.name}{${sel}}[${dropped.window}])) > 0`,
+    for: dropped.for,
+    evaluationInterval: droppedGrid.interval,
     severity: 'warning',
     priority: 'P3',
     summary: 'An MCP server is losing telemetry.',
@@ -1412,8 +1571,14 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     },
     cases: [
       droppedFiring,
-      ...forBoundary(droppedFiring, '10m'),
-      { name: 'nothing dropped', interval: '1m', inputs: droppedCase(0), evalTime: '25m', expect: [] },
+      ...droppedGrid.boundary(droppedFiring),
+      {
+        name: 'nothing dropped',
+        interval: droppedGrid.interval,
+        inputs: droppedCase(0),
+        evalTime: droppedGrid.after,
+        expect: [],
+      },
     ],
   });
 

@@ -109,8 +109,8 @@ export function composeFiles(model: Model, stamp: string, collector: CollectorDe
     'compose/prometheus/prometheus.yml',
     yaml({
       global: {
-        scrape_interval: '15s',
-        evaluation_interval: '15s',
+        scrape_interval: model.detection.scrapeInterval,
+        evaluation_interval: model.detection.evaluationInterval,
         ...histogramScrapeSettings(model.config.prometheus.nativeHistograms),
       },
       rule_files: ['/etc/prometheus/rules/mcp-observatory.rules.yaml'],

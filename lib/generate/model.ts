@@ -1,5 +1,7 @@
 import { CLIENT_FAULT_ERROR_TYPES, LABEL, METRICS } from '../contract.js';
 import type { Config, LatencyObjective } from '../config/config.js';
+import { PROFILE_SETTINGS } from '../config/detection.js';
+import type { ProfileSettings } from '../config/detection.js';
 import { toolSlug } from './conventions.js';
 import { histogramQueries } from './histograms.js';
 import type { HistogramQueries } from './histograms.js';
@@ -39,6 +41,8 @@ export interface Model {
   tenantRequests: HistogramQueries;
   /** The same of any other histogram (the runtime's). */
   histogram(metric: string): HistogramQueries;
+  /** How fast alerts fire: the detection profile's settings, with the configuration's intervals and guard. */
+  detection: ProfileSettings & Config['detection'];
 }
 
 /** Matchers of server-owned errors: an error type that is not a client fault. */
@@ -120,5 +124,6 @@ export function buildModel(config: Config): Model {
     requests: histogramQueries(METRICS.serverOperationDuration.name, native),
     tenantRequests: histogramQueries(METRICS.tenantOperationDuration.name, native),
     histogram: (metric) => histogramQueries(metric, native),
+    detection: { ...PROFILE_SETTINGS[config.detection.profile], ...config.detection },
   };
 }

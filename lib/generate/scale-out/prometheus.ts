@@ -53,7 +53,7 @@ export function remoteWrite(config: Config): Record<string, unknown> {
  */
 export function prometheusAgentConfig(model: Model, agentCollector: string): Record<string, unknown> {
   return {
-    global: { scrape_interval: '15s', ...histogramScrapeSettings(model.config.prometheus.nativeHistograms) },
+    global: { scrape_interval: model.detection.scrapeInterval, ...histogramScrapeSettings(model.config.prometheus.nativeHistograms) },
     scrape_configs: scrapeJobs(model.job, agentCollector),
     remote_write: [remoteWrite(model.config)],
   };
@@ -65,7 +65,7 @@ export function prometheusAgentConfig(model: Model, agentCollector: string): Rec
  */
 export function centralPrometheusConfig(model: Model, rulesPath: string): Record<string, unknown> {
   return {
-    global: { evaluation_interval: '15s' },
+    global: { evaluation_interval: model.detection.evaluationInterval },
     rule_files: [rulesPath],
     alerting: { alertmanagers: [{ static_configs: [{ targets: model.config.scaleOut.alertmanagers }] }] },
     scrape_configs: [{ job_name: 'prometheus', static_configs: [{ targets: ['127.0.0.1:9090'] }] }],
