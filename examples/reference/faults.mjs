@@ -42,13 +42,14 @@ export function describeFault(fault) {
 
 export class Faults {
   /**
-   * @param {{ tools: string[], tenants: string[], memoryCapMb?: number, log?: (line: string) => void }} options
-   *   the tools and tenants faults may target, the most memory growth may hold, where to report changes
+   * @param {{ tools: string[], tenants: string[], memoryLimitMb?: number, log?: (line: string) => void }} options
+   *   the tools and tenants faults may target, the process's memory limit (the bundle's thresholds.memoryLimitBytes),
+   *   where to report changes
    */
-  constructor({ tools, tenants, memoryCapMb = 256, log = () => {} }) {
+  constructor({ tools, tenants, memoryLimitMb = 512, log = () => {} }) {
     this.tools = tools;
     this.tenants = tenants;
-    this.memoryCapMb = memoryCapMb;
+    this.memoryLimitMb = memoryLimitMb;
     this.log = log;
     this.active = new Map();
     this.nextId = 1;
@@ -145,7 +146,10 @@ export class Faults {
     });
   }
 
-  /** Grow the heap by the sum of the memory faults' rates, once a second, up to the cap; release it when they end. */
+  /**
+   * Grow the heap by the sum of the memory faults' rates, once a second, until the resident set reaches 95% of the
+   * memory limit: past the memory alert's threshold, short of an OOM kill. Release it when the faults end.
+   */
   updateLeak() {
     let rate = 0;
     for (const fault of this.active.values()) rate += fault.memoryMbPerSecond ?? 0;
@@ -156,10 +160,9 @@ export class Faults {
       return;
     }
     this.leakTimer = setInterval(() => {
-      const held = this.leaked.length;
-      if (held >= this.memoryCapMb) return;
+      const room = Math.floor(this.memoryLimitMb * 0.95 - process.memoryUsage.rss() / (1 << 20));
       // Touch every page: untouched allocations would not show in the resident set.
-      for (let i = 0; i < Math.min(rate, this.memoryCapMb - held); i++) this.leaked.push(Buffer.alloc(1 << 20, 1));
+      for (let i = 0; i < Math.min(rate, room); i++) this.leaked.push(Buffer.alloc(1 << 20, 1));
     }, 1000).unref();
   }
 }

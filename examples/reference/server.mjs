@@ -47,7 +47,12 @@ const telemetry = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? startTelemetry() : u
 
 const appSignals = signals();
 const health = new Health();
-const faults = new Faults({ tools: TOOL_NAMES, tenants: DEMO_TENANTS.map((tenant) => tenant.id), log: say });
+const faults = new Faults({
+  tools: TOOL_NAMES,
+  tenants: DEMO_TENANTS.map((tenant) => tenant.id),
+  memoryLimitMb: settings.memoryLimitMb,
+  log: say,
+});
 try {
   const fromEnv = faultFromEnv(process.env);
   if (fromEnv) faults.add(fromEnv);

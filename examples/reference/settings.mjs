@@ -13,7 +13,8 @@ Environment: ADMIN_TOKEN (turns the fault-injection endpoint on; off without it)
 needed off loopback unless METRICS_PUBLIC=true says the network is private),
 LOG_LEVEL (request logs: debug|info|warn|error|silent), AUDIT_LOG (file for the audit lines; default stderr),
 RATE_LIMIT_SCALE (multiplies tenant rate limits), BREAKER_FAILURES, BREAKER_OPEN_MS, SHUTDOWN_DELAY_MS,
-DRAIN_TIMEOUT_MS, SESSION_IDLE_MS, MAX_SESSIONS, MCP_TENANT (the tenant of stdio), the faults FAULT_ERROR_RATE,
+DRAIN_TIMEOUT_MS, SESSION_IDLE_MS, MAX_SESSIONS, MEMORY_LIMIT_MB (where the memory drill stops: 95% of it; default 512),
+MCP_TENANT (the tenant of stdio), the faults FAULT_ERROR_RATE,
 FAULT_LATENCY_MS, FAULT_OUTAGE, FAULT_MEMORY_MB_PER_S, FAULT_CRASH, FAULT_TOOL, FAULT_TENANT;
 OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables.`;
 
@@ -78,6 +79,8 @@ export function readSettings(argv, env) {
     logLevel,
     auditLog: env.AUDIT_LOG || undefined,
     rateLimitScale: number('RATE_LIMIT_SCALE', env.RATE_LIMIT_SCALE, 1, { min: 0.01, max: 10_000, integer: false }),
+    // The limit the bundle's memory alert assumes (thresholds.memoryLimitBytes, 512 MiB by default).
+    memoryLimitMb: number('MEMORY_LIMIT_MB', env.MEMORY_LIMIT_MB, 512, { min: 64 }),
     breakerFailures: number('BREAKER_FAILURES', env.BREAKER_FAILURES, 5, { min: 1 }),
     breakerOpenMs: number('BREAKER_OPEN_MS', env.BREAKER_OPEN_MS, 10_000, { min: 1 }),
     shutdownDelayMs: number('SHUTDOWN_DELAY_MS', env.SHUTDOWN_DELAY_MS, 1000),

@@ -106,3 +106,94 @@ export function applyDetectionProfile(config: Record<string, unknown>): void {
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** A fault class of the operations guides, the alert that detects it, and how soon. */
+export interface FaultDetection {
+  fault: string;
+  alert: string;
+  /** At most this many seconds from the fault to the alert firing, with the fast profile: tested end to end. */
+  firesWithinSeconds: number;
+  /** The operations guides' alerting SLA for the class, where they give one. */
+  guideSeconds?: number;
+  /** Where the alert itself goes: a page, the team's channel, or the ticket queue. */
+  route: 'page' | 'notify' | 'ticket';
+  /** Whether the fault must page nobody at all: it costs no server-owned errors, or it is a policy rejection. */
+  pagesNobody: boolean;
+}
+
+/**
+ * Fault-to-firing time per fault class with the fast profile, measured by test/detection-e2e.test.ts on a real
+ * Prometheus and Alertmanager with the default bundle; each bound holds the worst case of the scrape, the evaluation,
+ * the window filling and the `for:`.
+ */
+export const FAULT_DETECTION: readonly FaultDetection[] = [
+  {
+    fault: 'server killed',
+    alert: 'McpServerDown',
+    firesWithinSeconds: 30,
+    guideSeconds: 60,
+    route: 'page',
+    pagesNobody: false,
+  },
+  {
+    fault: 'error spike (20% of calls)',
+    alert: 'McpHighErrorRatio',
+    firesWithinSeconds: 60,
+    guideSeconds: 60,
+    route: 'page',
+    pagesNobody: false,
+  },
+  {
+    fault: 'one tool failing',
+    alert: 'McpToolFailing',
+    firesWithinSeconds: 60,
+    guideSeconds: 60,
+    route: 'notify',
+    pagesNobody: false,
+  },
+  {
+    fault: 'latency spike (+3 s)',
+    alert: 'McpHighLatencyP95',
+    firesWithinSeconds: 30,
+    guideSeconds: 30,
+    route: 'notify',
+    pagesNobody: true,
+  },
+  {
+    fault: 'one tenant failing',
+    alert: 'McpTenantErrorRatioHigh',
+    firesWithinSeconds: 90,
+    route: 'notify',
+    pagesNobody: false,
+  },
+  { fault: 'one slow tool (+6 s)', alert: 'McpToolSlow', firesWithinSeconds: 90, route: 'notify', pagesNobody: true },
+  {
+    fault: 'dependency outage',
+    alert: 'McpCircuitBreakerOpen',
+    firesWithinSeconds: 45,
+    route: 'notify',
+    pagesNobody: false,
+  },
+  {
+    fault: 'authentication attack',
+    alert: 'McpAuthFailureSpike',
+    firesWithinSeconds: 90,
+    route: 'notify',
+    pagesNobody: true,
+  },
+  { fault: 'memory growth', alert: 'McpHighMemory', firesWithinSeconds: 180, route: 'notify', pagesNobody: true },
+  {
+    fault: 'telemetry pipeline down',
+    alert: 'McpTelemetryDropped',
+    firesWithinSeconds: 150,
+    route: 'notify',
+    pagesNobody: true,
+  },
+  {
+    fault: 'tenant over its rate limit',
+    alert: 'McpTenantRateLimited',
+    firesWithinSeconds: 90,
+    route: 'ticket',
+    pagesNobody: true,
+  },
+];

@@ -1,6 +1,7 @@
 import { ATTR, DURATION_BUCKETS_SECONDS, METRICS, PROCESS_METRICS } from '../contract.js';
 import { CONFIG_SCHEMA } from '../config/schema.js';
 import { resolveConfig } from '../config/config.js';
+import { FAULT_DETECTION } from '../config/detection.js';
 import { DASHBOARDS } from './conventions.js';
 import { dashboardSpecs } from './dashboards/index.js';
 import { buildModel } from './model.js';
@@ -88,7 +89,21 @@ const SECTIONS = {
   'telemetry-reference': telemetryReference,
   'config-reference': configReference,
   'dashboards-reference': dashboardsReference,
+  'detection-reference': detectionReference,
 } as const;
+
+/** The fault classes, the alert that detects each, and how soon with the fast profile (tested end to end). */
+export function detectionReference(): string {
+  const rows = FAULT_DETECTION.map(
+    (d) =>
+      `| ${d.fault} | \`${d.alert}\` | ≤ ${d.firesWithinSeconds} s | ${d.guideSeconds === undefined ? '—' : `< ${d.guideSeconds} s`} | ${d.route}${d.pagesNobody ? ' (pages nobody)' : ''} |`,
+  );
+  return [
+    '| fault | alert | fires after the fault | operations guides | goes to |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
 
 /** `readme` with every generated section replaced by the current one. */
 export function withReference(readme: string): string {
