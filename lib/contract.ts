@@ -51,6 +51,7 @@ export const LABEL = {
   POOL: 'pool',
   INDICATOR: 'indicator',
   QUEUE: 'queue',
+  BACKUP: 'backup',
   HOOK: 'hook',
 } as const;
 
@@ -212,6 +213,20 @@ export const METRICS = {
     unit: '{item}',
     help: 'Items waiting in an application queue (background tasks, jobs), per queue.',
     labels: [LABEL.QUEUE],
+  }),
+  backups: metric({
+    name: 'mcp_server_backups_total',
+    type: 'counter',
+    unit: '{backup}',
+    help: 'Backups the application ran, per backup and result (success or failure).',
+    labels: [LABEL.BACKUP, LABEL.RESULT],
+  }),
+  backupLastSuccess: metric({
+    name: 'mcp_server_backup_last_success_timestamp_seconds',
+    type: 'gauge',
+    unit: 's',
+    help: 'Unix time of the last successful backup, per backup.',
+    labels: [LABEL.BACKUP],
   }),
   telemetryDropped: metric({
     name: 'mcp_observatory_telemetry_dropped_total',

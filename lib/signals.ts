@@ -14,8 +14,8 @@ const INDICATORS: ReadonlySet<string> = new Set(SECURITY_INDICATORS);
 
 /**
  * What the app reports about its dependencies and its security edge — the signals the operations guides watch:
- * cache hit ratio, circuit breakers, auth failures, breach indicators, rate limiting, tenant quotas, pool usage and
- * queue depth. Recorded under the catalog's names, tenants bounded by the same cardinality guard as the request
+ * cache hit ratio, circuit breakers, auth failures, breach indicators, rate limiting, tenant quotas, pool usage,
+ * queue depth and backups. Recorded under the catalog's names, tenants bounded by the same cardinality guard as the request
  * metrics.
  */
 export class AppSignals {
@@ -93,6 +93,12 @@ export class AppSignals {
   queueDepth(queue: string, depth: number): void {
     if (!(Number.isInteger(depth) && depth >= 0)) throw new RangeError(`Invalid queue depth: ${depth}`);
     this.metrics.queueDepth.set({ [LABEL.QUEUE]: queue }, depth);
+  }
+
+  /** A run of `backup` (a database dump, a snapshot) ended: the operations guides expect every daily one to succeed. */
+  backupFinished(backup: string, succeeded: boolean): void {
+    this.metrics.backups.inc({ [LABEL.BACKUP]: backup, [LABEL.RESULT]: succeeded ? 'success' : 'failure' });
+    if (succeeded) this.metrics.backupLastSuccess.set({ [LABEL.BACKUP]: backup }, Date.now() / 1000);
   }
 
   /** Share (0 to 1) of `tenant`'s `quota` still available. */

@@ -29,6 +29,11 @@ const RATE = 10;
 const WARM_UP_MS = 65_000;
 /** After the first notification of the expected alert: long enough for a second page to show if there were one. */
 const SETTLE_MS = 20_000;
+/**
+ * How long a stack without a fault runs beside the drills: about as long as they take; for the operations guides'
+ * 20 minutes and more, `MCP_OBSERVATORY_HEALTHY_MINUTES=20 npx vitest run test/detection-e2e.test.ts`.
+ */
+const HEALTHY_MS = Number(process.env['MCP_OBSERVATORY_HEALTHY_MINUTES'] ?? 3.5) * 60_000;
 
 interface Stack {
   dir: string;
@@ -129,8 +134,7 @@ function load(stack: Stack, args: string[] = []): CliRun {
   return runCli(['load', stack.reference.url, '--duration', '10m', '--quiet', ...args], { timeoutMs: 600_000 });
 }
 
-async function startStack(detection: FaultDetection): Promise<Stack> {
-  const drill = DRILLS[detection.fault]!;
+async function startStack(drill: Drill | undefined): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-observatory-detection-'));
   const webhook = await startWebhookReceiver();
   // The default bundle; only the receivers are this test's.
@@ -143,10 +147,10 @@ async function startStack(detection: FaultDetection): Promise<Stack> {
   });
   writeBundle(generateBundle(config, 'the detection test'), dir);
   const stack = { dir, config, webhook, loads: [] } as unknown as Stack;
-  if (drill.collector) stack.collector = await startCollector(config, { exporters: 'file', fileDirectory: dir });
+  if (drill?.collector) stack.collector = await startCollector(config, { exporters: 'file', fileDirectory: dir });
   stack.reference = await startReference({
     ...(stack.collector && { OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: stack.collector.otlpHttp }),
-    ...drill.env,
+    ...drill?.env,
   });
   stack.alertmanager = await startAlertmanager({ configYaml: readFileSync(join(dir, PATHS.alertmanager), 'utf8') });
   // The bundle's own intervals; and Prometheus's default resend delay, as deployed.
@@ -188,7 +192,7 @@ async function drill(detection: FaultDetection): Promise<Outcome> {
   const outcome: Outcome = { firingWhileHealthy: [], incidents: new Map() };
   let stack: Stack | undefined;
   try {
-    stack = await startStack(detection);
+    stack = await startStack(DRILLS[detection.fault]);
     const { prometheus, webhook } = stack;
     await new Promise((resolve) => setTimeout(resolve, WARM_UP_MS));
     outcome.firingWhileHealthy = (await prometheus.alerts())
@@ -235,14 +239,57 @@ async function drill(detection: FaultDetection): Promise<Outcome> {
   return outcome;
 }
 
+/** What a stack without a fault showed: every alert that was ever pending or firing, every notification sent. */
+interface HealthyOutcome {
+  pending: Set<string>;
+  firing: Set<string>;
+  notifications: number;
+  /** Requests per second the server answered, on average. */
+  rate?: number;
+  error?: string;
+}
+
+async function healthyRun(): Promise<HealthyOutcome> {
+  const outcome: HealthyOutcome = { pending: new Set(), firing: new Set(), notifications: 0 };
+  let stack: Stack | undefined;
+  try {
+    stack = await startStack(undefined);
+    const started = Date.now();
+    while (Date.now() - started < HEALTHY_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      for (const alert of await stack.prometheus.alerts()) {
+        (alert.state === 'firing' ? outcome.firing : outcome.pending).add(alert.labels['alertname']!);
+      }
+    }
+    const [served] = await stack.prometheus.query(
+      `sum(increase(mcp_server_operation_duration_seconds_count{job="${JOB}"}[${Math.round(HEALTHY_MS / 1000)}s]))`,
+    );
+    outcome.rate = Number(served?.value[1]) / (HEALTHY_MS / 1000);
+    outcome.notifications = stack.webhook.received.length;
+  } catch (error) {
+    outcome.error = (error as Error).message;
+  } finally {
+    await stopStack(stack);
+  }
+  return outcome;
+}
+
 describe.skipIf(needs('prometheus', 'alertmanager').skip || needsCollector().skip)(
   'detection with the default bundle: each fault class of the operations guides, on a real Prometheus and Alertmanager',
   () => {
     const outcomes = new Map<string, Outcome>();
+    let healthy: HealthyOutcome;
 
     beforeAll(async () => {
-      // Every class at once, each on its own stack: the slowest sets the time.
+      // Every class at once, each on its own stack, beside a stack without a fault: the slowest sets the time.
+      const healthyDone = healthyRun();
       const results = await Promise.all(FAULT_DETECTION.map((detection) => drill(detection)));
+      healthy = await healthyDone;
+      console.log(
+        `no fault, ${(HEALTHY_MS / 60_000).toFixed(1)} min at ${healthy.rate?.toFixed(1)} requests/s: ` +
+          `firing ${[...healthy.firing].join(', ') || 'nothing'}, pending ${[...healthy.pending].join(', ') || 'nothing'}, ` +
+          `${healthy.notifications} notifications`,
+      );
       FAULT_DETECTION.forEach((detection, i) => outcomes.set(detection.fault, results[i]!));
       for (const detection of FAULT_DETECTION) {
         const outcome = outcomes.get(detection.fault)!;
@@ -254,8 +301,15 @@ describe.skipIf(needs('prometheus', 'alertmanager').skip || needsCollector().ski
             `${outcome.samplesPerScrape} samples a scrape, rules evaluated in ${((outcome.ruleSeconds ?? NaN) * 1000).toFixed(1)} ms`,
         );
       }
-    }, 600_000);
+    }, 600_000 + HEALTHY_MS);
     afterAll(() => outcomes.clear());
+
+    it('without a fault, nothing fires and nobody is notified', () => {
+      expect(healthy.error).toBeUndefined();
+      expect(healthy.rate).toBeGreaterThan(RATE * 0.8);
+      expect([...healthy.firing]).toEqual([]);
+      expect(healthy.notifications).toBe(0);
+    });
 
     for (const detection of FAULT_DETECTION) {
       it(`${detection.fault}: ${detection.alert} fires within ${detection.firesWithinSeconds} s, routed to ${detection.route}${detection.pagesNobody ? ', paging nobody' : ', at most one page'}`, () => {

@@ -4,7 +4,7 @@ import { AppSignals } from '../lib/index.js';
 import { scrape, valueOf } from './fixtures/metrics.js';
 
 describe('dependency and security signals', () => {
-  it('records cache, breaker, auth, breach, rate-limit, quota, pool and queue signals under the catalog names', async () => {
+  it('records cache, breaker, auth, breach, rate-limit, quota, pool, queue and backup signals under the catalog names', async () => {
     const registry = new Registry();
     const signals = new AppSignals(registry, 2);
     signals.cacheHit('search');
@@ -19,6 +19,10 @@ describe('dependency and security signals', () => {
     signals.quotaRemaining('acme', 'tool_calls', 0.25);
     signals.poolUsage('postgres', 18, 24);
     signals.queueDepth('indexing', 42);
+    const beforeBackup = Date.now() / 1000;
+    signals.backupFinished('documents', true);
+    signals.backupFinished('documents', false);
+    signals.backupFinished('documents', false);
     signals.securityIndicator('token_misuse');
     signals.securityIndicator('<made-up>');
     signals.refusedMessage('-32700');
@@ -46,6 +50,12 @@ describe('dependency and security signals', () => {
     ).toBe(0.25);
     expect(valueOf(samples, 'mcp_server_pool_usage_ratio', { pool: 'postgres' })).toBe(0.75);
     expect(valueOf(samples, 'mcp_server_queue_depth', { queue: 'indexing' })).toBe(42);
+    expect(valueOf(samples, 'mcp_server_backups_total', { backup: 'documents', result: 'success' })).toBe(1);
+    expect(valueOf(samples, 'mcp_server_backups_total', { backup: 'documents', result: 'failure' })).toBe(2);
+    // A failure leaves the time of the last success as it was.
+    const lastSuccess = valueOf(samples, 'mcp_server_backup_last_success_timestamp_seconds', { backup: 'documents' });
+    expect(lastSuccess).toBeGreaterThanOrEqual(beforeBackup);
+    expect(lastSuccess).toBeLessThanOrEqual(Date.now() / 1000);
     // The label is bounded: an indicator outside the list is `other`.
     expect(valueOf(samples, 'mcp_server_security_indicators_total', { indicator: 'token_misuse' })).toBe(1);
     expect(valueOf(samples, 'mcp_server_security_indicators_total', { indicator: 'other' })).toBe(1);

@@ -22,6 +22,7 @@ import { CircuitBreaker } from './breaker.mjs';
 import { TtlCache } from './cache.mjs';
 import { Faults, FaultError, faultFromEnv } from './faults.mjs';
 import { ComplianceRegistry } from './registry.mjs';
+import { scheduleBackups } from './backup.mjs';
 import { SettingsError, USAGE, isLoopback, readSettings } from './settings.mjs';
 import { DEMO_TENANTS, DemoTokenVerifier, TenantLimits, authenticate } from './tenants.mjs';
 import { TOOL_NAMES, registerCapabilities } from './tools.mjs';
@@ -204,6 +205,8 @@ function httpApp() {
   });
   return app;
 }
+
+scheduleBackups({ signals: appSignals, directory: settings.backupDirectory, say });
 
 // Close sessions nobody used for a while, so abandoned clients do not hold memory forever.
 setInterval(() => {

@@ -1,5 +1,7 @@
 // The reference server's settings, from its flags and environment. A bad value stops the server with one line that
 // names the setting, the value and what is expected.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export const USAGE = `Usage: node examples/reference/server.mjs [--mode stateful|stateless|stdio] [--port N] [--host H]
@@ -13,9 +15,10 @@ Environment: ADMIN_TOKEN (turns the fault-injection endpoint on; off without it)
 needed off loopback unless METRICS_PUBLIC=true says the network is private),
 LOG_LEVEL (request logs: debug|info|warn|error|silent), AUDIT_LOG (file for the audit lines; default stderr),
 RATE_LIMIT_SCALE (multiplies tenant rate limits), BREAKER_FAILURES, BREAKER_OPEN_MS, SHUTDOWN_DELAY_MS,
-DRAIN_TIMEOUT_MS, SESSION_IDLE_MS, MAX_SESSIONS, MEMORY_LIMIT_MB (where the memory drill stops: 95% of it; default 512),
-MCP_TENANT (the tenant of stdio), the faults FAULT_ERROR_RATE,
-FAULT_LATENCY_MS, FAULT_OUTAGE, FAULT_MEMORY_MB_PER_S, FAULT_CRASH, FAULT_TOOL, FAULT_TENANT;
+DRAIN_TIMEOUT_MS, SESSION_IDLE_MS, MAX_SESSIONS, MEMORY_LIMIT_MB (where the memory drill stops: 95% of it; default
+512), BACKUP_DIR (where the hourly backup of the documents goes; default in the temp directory), MCP_TENANT (the
+tenant of stdio), the faults FAULT_ERROR_RATE, FAULT_LATENCY_MS, FAULT_OUTAGE, FAULT_MEMORY_MB_PER_S, FAULT_CRASH,
+FAULT_TOOL, FAULT_TENANT;
 OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables.`;
 
 export class SettingsError extends Error {}
@@ -80,6 +83,7 @@ export function readSettings(argv, env) {
     auditLog: env.AUDIT_LOG || undefined,
     rateLimitScale: number('RATE_LIMIT_SCALE', env.RATE_LIMIT_SCALE, 1, { min: 0.01, max: 10_000, integer: false }),
     // The limit the bundle's memory alert assumes (thresholds.memoryLimitBytes, 512 MiB by default).
+    backupDirectory: env.BACKUP_DIR || join(tmpdir(), 'mcp-observatory-reference-backups'),
     memoryLimitMb: number('MEMORY_LIMIT_MB', env.MEMORY_LIMIT_MB, 512, { min: 64 }),
     breakerFailures: number('BREAKER_FAILURES', env.BREAKER_FAILURES, 5, { min: 1 }),
     breakerOpenMs: number('BREAKER_OPEN_MS', env.BREAKER_OPEN_MS, 10_000, { min: 1 }),

@@ -36,6 +36,7 @@ export interface Config {
   thresholds: {
     errorRatio: ThresholdConfig;
     latencyP95: ThresholdConfig;
+    averageLatency: ThresholdConfig;
     toolSuccess: ThresholdConfig;
     toolLatencyP95: ThresholdConfig;
     tenantErrorRatio: ThresholdConfig;
@@ -47,6 +48,7 @@ export interface Config {
     memory: ThresholdConfig;
     memoryLimitBytes: number;
     memoryForecastHours: number;
+    backupMaxAgeHours: number;
     eventLoopLagSeconds: ThresholdConfig;
     restarts: ThresholdConfig;
     authFailures: ThresholdConfig;

@@ -22,6 +22,7 @@ export interface Timing {
 export const PROFILE_TIMINGS = {
   errorRatio: { fast: { window: '1m', for: '15s' }, standard: { window: '5m', for: '5m' } },
   latencyP95: { fast: { window: '1m', for: '10s' }, standard: { window: '5m', for: '5m' } },
+  averageLatency: { fast: { window: '1m', for: '30s' }, standard: { window: '5m', for: '5m' } },
   toolSuccess: { fast: { window: '1m', for: '15s' }, standard: { window: '10m', for: '10m' } },
   toolLatencyP95: { fast: { window: '1m', for: '30s' }, standard: { window: '5m', for: '5m' } },
   tenantErrorRatio: { fast: { window: '1m', for: '30s' }, standard: { window: '10m', for: '10m' } },

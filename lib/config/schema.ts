@@ -292,6 +292,10 @@ export const CONFIG_SCHEMA = {
           ratio(0.05, 'server-owned error ratio above which the service alerts'),
         ),
         latencyP95: timedThreshold('latencyP95', positive(2, 'p95 latency in seconds above which the service alerts')),
+        averageLatency: timedThreshold(
+          'averageLatency',
+          positive(0.5, 'mean request duration in seconds above which the service alerts'),
+        ),
         toolSuccess: timedThreshold('toolSuccess', ratio(0.99, "one tool's success ratio below which it alerts")),
         toolLatencyP95: timedThreshold(
           'toolLatencyP95',
@@ -315,6 +319,10 @@ export const CONFIG_SCHEMA = {
         memory: timedThreshold('memory', ratio(0.8, 'share of the memory limit in use above which an instance alerts')),
         memoryLimitBytes: positive(536870912, 'memory limit of one instance in bytes (default 512 MiB)'),
         memoryForecastHours: positive(4, 'alert when memory is forecast to reach its limit within this many hours'),
+        backupMaxAgeHours: positive(
+          26,
+          'hours since the last successful run of a backup above which it alerts (a daily backup, with slack)',
+        ),
         eventLoopLagSeconds: threshold(positive(0.5, 'p99 event-loop lag in seconds'), '5m', '5m'),
         restarts: threshold(positive(3, 'restarts within the window that alert'), '1h', '0s'),
         authFailures: timedThreshold('authFailures', positive(1, 'authentication failures per second that alert')),

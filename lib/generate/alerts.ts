@@ -463,6 +463,62 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     ],
   });
 
+  // The mean, which the operations guides watch beside the p95: a slowdown of most requests the p95 shows late.
+  const average = t.averageLatency;
+  const averageGrid = grid(average.window, average.for);
+  /** `perStep` requests a step, each taking `seconds`. */
+  const taking = (seconds: number, perStep = 60): InputSeries[] => [
+    counter(REQUESTS, request({}), perStep, averageGrid.length),
+    counter(`${METRICS.serverOperationDuration.name}_sum`, request({}), round6(perStep * seconds), averageGrid.length),
+  ];
+  const slowMean = { labels: { job }, value: humanizeDuration(round6(average.value * 1.1)) };
+  const averageCase: AlertCase = {
+    name: `every request takes ${humanizeDuration(round6(average.value * 1.1))}, a tenth above the threshold`,
+    interval: averageGrid.interval,
+    inputs: taking(round6(average.value * 1.1)),
+    evalTime: averageGrid.after,
+    expect: [slowMean],
+  };
+  specs.push({
+    alert: 'McpHighAverageLatency',
+    expr:
+      `sum by (job) (${durations.sumRate(sel, `[${average.window}]`)})\n` +
+      `  / sum by (job) (${durations.rate(sel, `[${average.window}]`)})\n> ${average.value}\n` +
+      enoughRequests(['job'], sel, average.window),
+    for: average.for,
+    evaluationInterval: averageGrid.interval,
+    severity: 'warning',
+    priority: 'P3',
+    summary: 'MCP requests are slow on average.',
+    description: `The mean request duration of {{ $labels.job }} is {{ $value | humanizeDuration }} over the last ${average.window} (threshold ${average.value} s).`,
+    dashboard: 'overview',
+    runbook: {
+      meaning: `The mean duration of requests has been above ${average.value} s for ${average.for}, among at least ${minRequests} requests in ${average.window}: most requests are slower, not only the tail.`,
+      impact: 'Every agent waits longer for every call; throughput per client drops and queues build up.',
+      investigate: [
+        'On the Overview dashboard, compare p50, p95 and the request rate: all of them up means load or a shared dependency.',
+        'On the Tools dashboard, find the tools whose latency rose; a heavy tool called more often also raises the mean.',
+        'Check CPU, event-loop lag and GC on the Runtime dashboard, and the dependencies (breakers, cache hit ratio).',
+      ],
+      mitigate: [
+        'Scale out if CPU or the event loop is saturated; roll back a change that made requests costlier.',
+        'If a dependency is slow: lower its timeout, serve from cache, and let the breaker shed load.',
+      ],
+    },
+    cases: [
+      averageCase,
+      ...averageGrid.boundary(averageCase),
+      {
+        name: `every request takes ${humanizeDuration(below(average.value))}, a tenth below the threshold`,
+        interval: averageGrid.interval,
+        inputs: taking(below(average.value)),
+        evalTime: averageGrid.after,
+        expect: [],
+      },
+      ...guardCases(averageGrid, average.window, (perStep) => taking(round6(average.value * 1.1), perStep), slowMean),
+    ],
+  });
+
   // One slow tool, which the service's p95 hides when the others are fast.
   const toolLatency = t.toolLatencyP95;
   const toolLatencyGrid = grid(toolLatency.window, toolLatency.for);
@@ -1526,6 +1582,98 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
       mitigate: ['Add consumers or speed them up; throttle the producers; drop or defer work that can wait.'],
     },
   );
+
+  // --- backups the application reports: every daily one must succeed, and a failure be known within the hour ---
+  const backupLabels = { job, [LABEL.BACKUP]: 'documents' };
+  const backupRuns = (result: 'success' | 'failure', values: string): InputSeries => ({
+    series: `${METRICS.backups.name}{job="${job}", instance="${INSTANCE}", ${LABEL.BACKUP}="documents", ${LABEL.RESULT}="${result}"}`,
+    values,
+  });
+  // A failure at minute 91, after more than an hour of runs, so that the hour's increase is exactly one.
+  const failedAt91 = [backupRuns('success', '0+1x150'), backupRuns('failure', '0x90 1x60')];
+  specs.push({
+    alert: 'McpBackupFailed',
+    expr: `sum by (job, ${LABEL.BACKUP}) (increase(${METRICS.backups.name}{${sel}, ${LABEL.RESULT}="failure"}[1h])) > 0`,
+    for: '0s',
+    severity: 'warning',
+    priority: 'P2',
+    summary: 'A backup of an MCP server failed.',
+    description: 'Backup {{ $labels.backup }} of {{ $labels.job }} failed {{ $value }} times within the last hour.',
+    dashboard: 'dependencies',
+    runbook: {
+      meaning: 'A run of one backup the application reports ended in failure within the last hour.',
+      impact: 'No user impact yet: until a run succeeds, the data written since the last good backup is unprotected.',
+      investigate: [
+        "Read the application's logs around the failed run: the target storage, its credentials and free space.",
+        'On the Dependencies & security dashboard, check when the backup last succeeded and whether it fails every run.',
+      ],
+      mitigate: ['Fix the cause and run the backup again by hand; keep the last good backup until a new one succeeds.'],
+    },
+    cases: [
+      {
+        name: 'one failed run, at the next evaluation',
+        interval: '1m',
+        inputs: failedAt91,
+        evalTime: '91m',
+        expect: [{ labels: backupLabels, value: '1' }],
+      },
+      { name: 'the evaluation before it', interval: '1m', inputs: failedAt91, evalTime: '90m', expect: [] },
+      {
+        name: 'the failure of more than an hour ago',
+        interval: '1m',
+        inputs: failedAt91,
+        evalTime: '152m',
+        expect: [],
+      },
+      {
+        name: 'every run succeeds',
+        interval: '1m',
+        inputs: [backupRuns('success', '0+1x150'), backupRuns('failure', '0x150')],
+        evalTime: '120m',
+        expect: [],
+      },
+    ],
+  });
+
+  const maxAge = t.backupMaxAgeHours * 3600;
+  // promtool's clock starts at 0: a success `age` seconds before minute 10 is a negative timestamp.
+  const lastSuccess = (age: number) =>
+    gauge(METRICS.backupLastSuccess.name, { ...base, [LABEL.BACKUP]: 'documents' }, 600 - age, 20);
+  specs.push({
+    alert: 'McpBackupStale',
+    expr: `time() - max by (job, ${LABEL.BACKUP}) (${METRICS.backupLastSuccess.name}{${sel}}) > ${maxAge}`,
+    for: '0s',
+    severity: 'warning',
+    priority: 'P2',
+    summary: 'A backup of an MCP server has not succeeded for too long.',
+    description: `Backup {{ $labels.backup }} of {{ $labels.job }} last succeeded {{ $value | humanizeDuration }} ago (threshold ${t.backupMaxAgeHours} h).`,
+    dashboard: 'dependencies',
+    runbook: {
+      meaning: `One backup the application reports has not succeeded for more than ${t.backupMaxAgeHours} hours: a daily run was missed or keeps failing.`,
+      impact: 'No user impact yet: the data written since the last good backup is unprotected.',
+      investigate: [
+        'Check that the backup still runs at all (its scheduler, the process that runs it) and whether its runs fail (McpBackupFailed).',
+        'On the Dependencies & security dashboard, find when it last succeeded.',
+      ],
+      mitigate: ['Run the backup by hand once the cause is fixed; restore its schedule.'],
+    },
+    cases: [
+      {
+        name: `last success ${humanizeDuration(round6(maxAge * 1.1))} ago`,
+        interval: '1m',
+        inputs: [lastSuccess(round6(maxAge * 1.1))],
+        evalTime: '10m',
+        expect: [{ labels: backupLabels, value: humanizeDuration(round6(maxAge * 1.1)) }],
+      },
+      {
+        name: `last success ${humanizeDuration(round6(maxAge * 0.9))} ago`,
+        interval: '1m',
+        inputs: [lastSuccess(round6(maxAge * 0.9))],
+        evalTime: '10m',
+        expect: [],
+      },
+    ],
+  });
 
   // --- the telemetry itself -----------------------------------------------------------------------------------
   const dropped = model.detection.telemetryDropped;

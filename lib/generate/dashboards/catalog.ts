@@ -620,6 +620,20 @@ function dependencies(model: Model): DashboardSpec {
         ],
       },
       {
+        title: 'Time since the last good backup',
+        description: 'Per backup the application reports: how long ago it last succeeded. Failed runs alert on their own.',
+        kind: 'timeseries',
+        unit: 's',
+        min: 0,
+        thresholds: [{ value: t.backupMaxAgeHours * 3600, color: 'red' }],
+        queries: [
+          {
+            expr: `time() - max by (${LABEL.BACKUP}) (${METRICS.backupLastSuccess.name}{${J}})`,
+            legend: `{{${LABEL.BACKUP}}}`,
+          },
+        ],
+      },
+      {
         title: 'Circuit breakers',
         description: 'Current state of each circuit breaker: 1 marks the state it is in.',
         kind: 'timeseries',
