@@ -193,7 +193,7 @@ export const FAULT_DETECTION: readonly FaultDetection[] = [
   {
     fault: 'tenant over its rate limit',
     alert: 'McpTenantRateLimited',
-    firesWithinSeconds: 90,
+    firesWithinSeconds: 120,
     route: 'ticket',
     pagesNobody: true,
   },
