@@ -268,8 +268,10 @@ if (alertmanagerBin) {
 const prometheusBin = binary(['prometheus'], 'apt-get install prometheus');
 const prometheus = `http://127.0.0.1:${ports.prometheus}`;
 if (prometheusBin) {
+  // The intervals of the repository's detection profile: the alerts' windows and for: durations assume them.
+  const { detection } = loadConfig(join(ROOT, 'mcp-observatory.yaml'));
   const config = {
-    global: { scrape_interval: '5s', evaluation_interval: '5s' },
+    global: { scrape_interval: detection.scrapeInterval, evaluation_interval: detection.evaluationInterval },
     rule_files: [join(work, 'alerts', 'mcp-observatory.rules.yaml')],
     ...(alertmanagers.length > 0 && {
       alerting: { alertmanagers: [{ static_configs: [{ targets: alertmanagers }] }] },
@@ -297,7 +299,7 @@ if (prometheusBin) {
       'otel-collector-spanmetrics': agent ? [agent.spanMetrics] : [],
     };
     const agentConfig = {
-      global: { scrape_interval: '5s' },
+      global: { scrape_interval: detection.scrapeInterval },
       scrape_configs: generated.scrape_configs
         .filter((job) => targets[job.job_name]?.length)
         .map((job) => ({ ...job, static_configs: [{ targets: targets[job.job_name] }] })),

@@ -79,14 +79,9 @@ export const PROFILE_SETTINGS: Record<DetectionProfile, ProfileSettings> = {
  */
 export function applyDetectionProfile(config: Record<string, unknown>): void {
   const detection = config['detection'];
-  const profile =
-    detection === undefined
-      ? DEFAULT_DETECTION
-      : isObject(detection) && DETECTION_PROFILES.includes(detection['profile'] as DetectionProfile)
-        ? (detection['profile'] as DetectionProfile)
-        : isObject(detection) && detection['profile'] === undefined
-          ? DEFAULT_DETECTION
-          : undefined;
+  if (detection !== undefined && !isObject(detection)) return;
+  const named = detection?.['profile'];
+  const profile = named === undefined ? DEFAULT_DETECTION : DETECTION_PROFILES.find((known) => known === named);
   if (profile === undefined) return;
   if (detection === undefined) config['detection'] = {};
   const settings = config['detection'] as Record<string, unknown>;

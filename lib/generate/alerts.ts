@@ -72,9 +72,10 @@ interface Grid {
  */
 function grid(window: string, forDuration: string): Grid {
   const [windowSeconds, forSeconds] = [seconds(window), seconds(forDuration)];
-  const step = [60, 30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1].find(
-    (d) => windowSeconds % d === 0 && forSeconds % d === 0 && (forSeconds === 0 || d <= forSeconds / 2),
-  )!;
+  const step =
+    [60, 30, 20, 15, 12, 10, 6, 5, 4, 3, 2].find(
+      (d) => windowSeconds % d === 0 && forSeconds % d === 0 && (forSeconds === 0 || d <= forSeconds / 2),
+    ) ?? 1;
   const windowSteps = Math.ceil(windowSeconds / step);
   const afterSteps = windowSteps + Math.ceil(forSeconds / step) + 5;
   return {
