@@ -28,6 +28,8 @@ if [ ! -x "$bin" ]; then
   printf 'module mcp-observatory/prometheus-build\n\ngo 1.26\n\nrequire github.com/prometheus/prometheus %s\n' \
     "$MODULE_VERSION" >"$build/go.mod"
   # The release number is in the module's VERSION file (v0.316.0 is 3.16.0); `prometheus --version` prints it.
+  # `go list -m` names a module's directory only once it is in the module cache: on a cold cache, download it first.
+  (cd "$build" && go mod download github.com/prometheus/prometheus)
   src="$(cd "$build" && go list -mod=mod -m -f '{{.Dir}}' github.com/prometheus/prometheus)"
   version="$(cat "$src/VERSION")"
   # Without the builtinassets tag the web UI is read from disk, and the module has no built UI: its pages answer 500,
