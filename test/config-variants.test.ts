@@ -132,6 +132,8 @@ describe('generate refuses every configuration the real tools would reject, and 
 // Rules that read native histograms first: the rule tests' classic series must still count, once, burn rates too.
 const NATIVE = 'native histograms, with spans of a service turned into its operation histogram';
 
+const STANDARD = 'the standard detection profile, other intervals, a lower guard, odd for: durations';
+
 const VARIANTS: Record<string, unknown> = {
   'looser thresholds': {
     thresholds: { errorRatio: { value: 0.1 }, latencyP95: { value: 5 }, toolSuccess: { value: 0.95 } },
@@ -168,6 +170,17 @@ const VARIANTS: Record<string, unknown> = {
   [NATIVE]: {
     prometheus: { nativeHistograms: true },
     collector: { operationsFromSpans: { services: ['py-finance'] } },
+  },
+  // Cases on 10, 15, 20 and 30 s grids, a guard of 7 requests, the standard profile's long windows elsewhere.
+  [STANDARD]: {
+    detection: { profile: 'standard', scrapeInterval: '10s', minRequests: 7 },
+    thresholds: {
+      latencyP95: { for: '45s' },
+      toolSuccess: { window: '90s', for: '20s' },
+      authFailures: { for: '1m30s' },
+      averageLatency: { value: 0.2, window: '2m', for: '40s' },
+      backupMaxAgeHours: 50,
+    },
   },
   'thresholds off a bucket boundary, near the ends of the scale': {
     thresholds: {
@@ -261,6 +274,38 @@ describe('every window setting reaches its alert', () => {
     );
     expect(expr('McpEventLoopLag')).toContain('[10m])');
     expect(expr('McpLatencyAboveBaseline')).toContain('quantile="0.95"}[15m])');
+  });
+});
+
+describe('the detection profile', () => {
+  const bundleOf = (raw: unknown) => {
+    const bundle = generateBundle(resolveConfig(raw), 'detection');
+    const rules = (
+      parse(bundle.get(PATHS.rules)!) as { groups: { rules: { alert?: string; for?: string; expr: string }[] }[] }
+    ).groups
+      .flatMap((group) => group.rules)
+      .filter((rule) => rule.alert);
+    const prometheus = parse(bundle.get('compose/prometheus/prometheus.yml')!) as { global: Record<string, string> };
+    return { rule: (alert: string) => rules.find((rule) => rule.alert === alert)!, global: prometheus.global };
+  };
+
+  it("reaches Prometheus's intervals, the windows, the for: durations and the request guard", () => {
+    const fast = bundleOf({});
+    expect(fast.global).toMatchObject({ scrape_interval: '5s', evaluation_interval: '5s' });
+    expect(fast.rule('McpServerDown').for).toBe('15s');
+    expect(fast.rule('McpHighErrorRatio')).toMatchObject({ for: '15s' });
+    expect(fast.rule('McpHighErrorRatio').expr).toMatch(/\[1m\]\)\) \* 60 >= 20$/);
+
+    const standard = bundleOf(VARIANTS[STANDARD]);
+    expect(standard.global).toMatchObject({ scrape_interval: '10s', evaluation_interval: '15s' });
+    expect(standard.rule('McpServerDown').for).toBe('1m');
+    expect(standard.rule('McpServerAbsent').for).toBe('5m');
+    expect(standard.rule('McpHighErrorRatio')).toMatchObject({ for: '5m' });
+    expect(standard.rule('McpHighErrorRatio').expr).toMatch(/\[5m\]\)\) \* 300 >= 7$/);
+    expect(standard.rule('McpToolFailing')).toMatchObject({ for: '20s' });
+    expect(standard.rule('McpToolFailing').expr).toContain('[90s]');
+    expect(standard.rule('McpTelemetryDropped')).toMatchObject({ for: '10m' });
+    expect(standard.rule('McpBackupStale').expr).toMatch(/> 180000$/);
   });
 });
 
