@@ -59,6 +59,8 @@ const NOT_ON_THE_WIRE = [
   METRICS.poolUsage.name,
   METRICS.queueDepth.name,
   METRICS.securityIndicators.name,
+  METRICS.backups.name,
+  METRICS.backupLastSuccess.name,
   METRICS.telemetryDropped.name,
   METRICS.hookErrors.name,
   ...Object.values(PROCESS_METRICS).filter((name) => !CHILD_PROCESS.includes(name)),
