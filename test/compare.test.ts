@@ -70,16 +70,17 @@ describe('compare', () => {
   }, 60_000);
 
   it('names an error regression past the allowed increase, and not below it', async () => {
-    // Latency is not the point here: allow what a busy machine adds, so only the errors decide.
-    const failed = await compare(fast.url, failing.url, '--json', '--max-p95-increase', '100%');
+    // Latency is not the point here: allow the most the flag takes (a p95 ten times the baseline's), since a busy
+    // machine doubled it in a CI run, so only the errors decide.
+    const failed = await compare(fast.url, failing.url, '--json', '--max-p95-increase', '1000%');
     expect(failed.report!.all.current.errorRatio).toBeGreaterThan(0.1);
-    expect(failed.report!.verdict.reasons).toEqual([
+    expect(failed.report!.verdict.reasons.filter((reason) => / errors /.test(reason))).toEqual([
       expect.stringMatching(/^all requests: errors 0\.00% → 12\.\d% \(\+12\.\d% points\)$/),
       expect.stringMatching(/^work: errors/),
     ]);
     expect(failed.code).toBe(1);
     // One failure in eight is within a 20-point allowance.
-    const allowed = await compare(fast.url, failing.url, '--max-error-increase', '20%', '--max-p95-increase', '100%');
+    const allowed = await compare(fast.url, failing.url, '--max-error-increase', '20%', '--max-p95-increase', '1000%');
     expect(allowed.code).toBe(0);
   }, 60_000);
 
