@@ -1118,7 +1118,9 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   specs.push({
     alert: 'McpCircuitBreakerOpen',
     evaluationInterval: breakerGrid.interval,
-    expr: `max by (job, instance, ${LABEL.DEPENDENCY}) (${METRICS.circuitBreakerState.name}{${sel}, ${LABEL.STATE}="open"}) == 1`,
+    // Half-open counts as open: its probe of a dependency that is still down may take long enough to be scraped, and
+    // that one scrape must not reset the for: (seen in the dependency-outage drill: fired, resolved, never delivered).
+    expr: `max by (job, instance, ${LABEL.DEPENDENCY}) (${METRICS.circuitBreakerState.name}{${sel}, ${LABEL.STATE}!="closed"}) == 1`,
     for: breakerOpenFor,
     severity: 'warning',
     priority: 'P2',
