@@ -1,4 +1,4 @@
-import { DURATION_BUCKETS_SECONDS, LABEL, METRICS, PROCESS_METRICS, TARGET_INFO } from '../contract.js';
+import { CIRCUIT_STATES, DURATION_BUCKETS_SECONDS, LABEL, METRICS, PROCESS_METRICS, TARGET_INFO } from '../contract.js';
 import type { AlertCase, AlertSpec, InputSeries } from './alert-spec.js';
 import { bucketIndex, counter, gauge, histogram, vanishing } from './alert-spec.js';
 import { RECORD, seconds } from './conventions.js';
@@ -1093,20 +1093,16 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
   // --- dependencies and security ------------------------------------------------------------------------------
   const { breakerOpenFor } = model.detection;
   const breakerGrid = grid(breakerOpenFor, breakerOpenFor);
-  const breaker = (state: 'open' | 'closed') => [
-    gauge(
-      METRICS.circuitBreakerState.name,
-      { ...base, [LABEL.DEPENDENCY]: 'compliance-api', [LABEL.STATE]: 'open' },
-      +(state === 'open'),
-      breakerGrid.length,
-    ),
-    gauge(
-      METRICS.circuitBreakerState.name,
-      { ...base, [LABEL.DEPENDENCY]: 'compliance-api', [LABEL.STATE]: 'closed' },
-      +(state === 'closed'),
-      breakerGrid.length,
-    ),
-  ];
+  // One series per state, 1 for the current one, as the library reports a breaker.
+  const breaker = (current: (typeof CIRCUIT_STATES)[number]) =>
+    CIRCUIT_STATES.map((state) =>
+      gauge(
+        METRICS.circuitBreakerState.name,
+        { ...base, [LABEL.DEPENDENCY]: 'compliance-api', [LABEL.STATE]: state },
+        +(state === current),
+        breakerGrid.length,
+      ),
+    );
   const breakerLabels = { ...base, [LABEL.DEPENDENCY]: 'compliance-api' };
   const breakerOpen: AlertCase = {
     name: 'the breaker is open',
@@ -1144,6 +1140,11 @@ export function thresholdAlerts(model: Model): AlertSpec[] {
     cases: [
       breakerOpen,
       ...breakerGrid.boundary(breakerOpen, 0),
+      {
+        ...breakerOpen,
+        name: 'the breaker is half-open: its probe of the dependency has not come back',
+        inputs: breaker('half_open'),
+      },
       {
         name: 'the breaker is closed',
         interval: breakerGrid.interval,
