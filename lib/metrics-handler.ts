@@ -18,30 +18,49 @@ export type MetricsHandler = (req: IncomingMessage, res: ServerResponse, next?: 
 const renders = new WeakMap<AnyRegistry, Promise<unknown>>();
 
 /**
- * Render `registry` as OpenMetrics or Prometheus text. prom-client renames counters while writing OpenMetrics, so
- * renders of one registry run one at a time and the names are put back after each.
+ * Render `registry` as OpenMetrics or Prometheus text. The catalog's families render themselves (from label text kept
+ * per series); any other metric (process metrics, the app's own) goes through prom-client, which renames counters while
+ * writing OpenMetrics, so renders of one registry run one at a time and the names are put back after each.
  */
 export function renderMetrics(registry: AnyRegistry, openMetrics: boolean): Promise<string> {
   const previous = renders.get(registry) ?? Promise.resolve();
-  const next = previous.then(async () => {
-    const contentType = registry.contentType;
-    const names = registry.getMetricsAsArray().map((metric) => [metric, metric.name] as const);
-    try {
-      registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
-      return await registry.metrics();
-    } finally {
-      registry.setContentType(contentType);
-      for (const [metric, name] of names) {
-        const family: unknown = metric;
-        (metric as { name: string }).name = family instanceof Family ? family.definition.name : name;
-      }
-    }
-  });
+  const next = previous.then(() => render(registry, openMetrics));
   renders.set(
     registry,
     next.catch(() => undefined),
   );
   return next;
+}
+
+/** prom-client's renderer of one metric: public in its source since v11, missing from its typings. */
+interface PromClientInternals {
+  getMetricsAsString(metric: unknown): Promise<string>;
+}
+
+async function render(registry: AnyRegistry, openMetrics: boolean): Promise<string> {
+  const contentType = registry.contentType;
+  const renamed: [metric: { name: string }, name: string][] = [];
+  // Default labels belong on every sample: with any set, prom-client writes the catalog's families too.
+  const defaultLabels = Object.keys((registry as unknown as { _defaultLabels?: object })._defaultLabels ?? {}).length;
+  try {
+    registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+    const blocks = await Promise.all(
+      registry.getMetricsAsArray().map((metric) => {
+        const family: unknown = metric;
+        if (family instanceof Family && defaultLabels === 0) return family.render(openMetrics);
+        const named = metric as unknown as { name: string; type?: string };
+        if (openMetrics && named.type === 'counter') {
+          renamed.push([named, named.name]);
+          named.name = named.name.replace(/_total$/, '');
+        }
+        return (registry as unknown as PromClientInternals).getMetricsAsString(metric);
+      }),
+    );
+    return openMetrics ? `${blocks.join('\n')}\n# EOF\n` : `${blocks.join('\n\n')}\n`;
+  } finally {
+    registry.setContentType(contentType);
+    for (const [metric, name] of renamed) metric.name = name;
+  }
 }
 
 /** True when the scraper prefers OpenMetrics (Prometheus asks for it first). */

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Registry } from 'prom-client';
-import { Health, metricsFor, metricsHandler, newRegistry } from '../lib/index.js';
+import { Counter, Registry } from 'prom-client';
+import { Health, metricsFor, metricsHandler, newRegistry, renderMetrics } from '../lib/index.js';
+import type { AnyRegistry } from '../lib/index.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -42,6 +43,38 @@ describe('metricsHandler', () => {
     expect(omBody.trimEnd().endsWith('# EOF')).toBe(true);
   });
 
+  it("writes the catalog's series byte for byte as prom-client does, in both formats, beside the app's own metrics", async () => {
+    const registry = newRegistry('prometheus');
+    // Process metrics change between two renders; the app's counter stands for every metric of prom-client's own.
+    const metrics = metricsFor(registry, false);
+    // Label values a client's tool or tenant name could hold: quotes, backslashes, newlines, non-ASCII.
+    const odd = ['plain', 'say "hi"', 'back\\slash', 'new\nline', 'ünïcode'];
+    odd.forEach((name, i) => {
+      metrics.serverOperationDuration
+        .cell('tools/call', name, i % 2 ? '' : 'tool_error', 'streamable-http')
+        .observe(0.002 * (i + 1) ** 3, i % 2 ? undefined : { trace_id: `${i}`.repeat(32), span_id: 'ab'.repeat(8) });
+      metrics.tenantOperations.cell(name, 'tools/call', '').value += i + 1;
+    });
+    metrics.tenantsTracked.set(undefined, 5);
+    metrics.notifications.inc({ mcp_method_name: 'notifications/initialized' });
+    new Counter({ name: 'app_jobs_total', help: 'jobs\nthe app ran', labelNames: ['kind'], registers: [registry] }).inc(
+      { kind: 'a"b' },
+      3,
+    );
+
+    for (const openMetrics of [false, true]) {
+      const ours = await renderMetrics(registry, openMetrics);
+      const theirs = await promClientRender(registry, openMetrics);
+      expect(ours).toBe(theirs);
+      expect(ours).toContain('app_jobs_total{kind="a\\"b"} 3');
+    }
+    const om = await renderMetrics(registry, true);
+    expect(om).toMatch(/gen_ai_tool_name="say \\"hi\\"".*le="0.01"} 0\n.*le="0.02"} 1\n/);
+    expect(om).toContain(` # {trace_id="${'0'.repeat(32)}",span_id="${'ab'.repeat(8)}"} 0.002 `);
+    expect(om).toContain('# TYPE mcp_server_tenant_operations counter\nmcp_server_tenant_operations_total{');
+    expect(await renderMetrics(registry, false)).not.toContain('trace_id=');
+  });
+
   it('protects the endpoint with a bearer token when configured', async () => {
     const url = await serve(metricsHandler({ registry: new Registry(), bearerToken: 's3cret' }));
     expect((await fetch(url)).status).toBe(401);
@@ -51,6 +84,19 @@ describe('metricsHandler', () => {
     expect(() => metricsHandler({ bearerToken: '' })).toThrow(/Invalid bearerToken/);
   });
 });
+
+/** What prom-client's own registry writes, names restored after its OpenMetrics counter renaming. */
+async function promClientRender(registry: AnyRegistry, openMetrics: boolean): Promise<string> {
+  const names = registry.getMetricsAsArray().map((metric) => [metric, metric.name] as const);
+  const contentType = registry.contentType;
+  registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+  try {
+    return await registry.metrics();
+  } finally {
+    registry.setContentType(contentType);
+    for (const [metric, name] of names) (metric as { name: string }).name = name;
+  }
+}
 
 describe('Health', () => {
   it('answers liveness, and readiness from parallel checks with timeouts, naming what fails', async () => {
