@@ -48,6 +48,8 @@ export function serverEnv(variant, sinkPort, workIterations) {
     OTEL_METRICS_EXPORTER: 'none',
     // Only mcp-observatory's all-signals variants export log records; the peers trace only.
     ...((variant.mode ?? variant.id).startsWith('all') ? {} : { OTEL_LOGS_EXPORTER: 'none' }),
+    // Sentry sends envelopes to its DSN: the sink's /api/1/envelope/.
+    ...(variant.peer === '@sentry/node' ? { SENTRY_DSN: `http://public@127.0.0.1:${sinkPort}/1` } : {}),
     ...variant.env,
   };
 }

@@ -263,13 +263,20 @@ async function http() {
       continue;
     }
     const received = counts[`bench-${variant.id}`] ?? { spans: 0, serverSpans: 0, logRecords: 0 };
-    const { served, dropped, patched } = telemetry[variant.id];
+    const { served, patched } = telemetry[variant.id];
+    // Sentry reports what it discarded in client reports to the sink, not in metrics of ours.
+    const dropped =
+      variant.peer === '@sentry/node' ? counts['sentry-client-reports']?.discarded : telemetry[variant.id].dropped;
     entry.telemetry = {
       served,
       spansPerRequest: received.spans / served,
       serverSpansPerRequest: received.serverSpans / served,
       logRecordsPerRequest: received.logRecords / served,
       otlpBytesPerRequest: (received.bytes ?? 0) / served,
+      // Sentry's spans by op, per request (its SERVER span is the mcp.server transaction).
+      ...(received.ops && {
+        spanOpsPerRequest: Object.fromEntries(Object.entries(received.ops).map(([op, n]) => [op, n / served])),
+      }),
       dropped,
       patched,
     };
@@ -330,6 +337,7 @@ async function machine() {
       '@traceloop/instrumentation-mcp': peerVersion('@traceloop/instrumentation-mcp'),
       '@arizeai/openinference-instrumentation-mcp': peerVersion('@arizeai/openinference-instrumentation-mcp'),
       '@shinzolabs/instrumentation-mcp': peerVersion('@shinzolabs/instrumentation-mcp'),
+      '@sentry/node': peerVersion('@sentry/node'),
     },
   };
 }

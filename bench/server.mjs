@@ -87,6 +87,26 @@ async function setup() {
       registration = 'tool';
       return (server) => instrumentServer(server, config);
     }
+    case 'sentry': {
+      // Sentry's MCP set-up: Sentry.init() before anything else, then wrapMcpServerWithSentry() on the McpServer.
+      // Stateless HTTP builds a fresh McpServer per request, so each one is wrapped (the wrapper patches the instance
+      // and its connect(), and wraps the transport it is connected to). Everything else is the SDK's default: its
+      // default integrations (incoming HTTP requests become transactions of their own), request sessions, client
+      // reports. The DSN is the sink's envelope endpoint on 127.0.0.1, the only place the SDK sends anything;
+      // serverName (the host name by default) names the variant, so the sink can count its events apart.
+      const Sentry = requirePeer('@sentry/node');
+      Sentry.init({
+        dsn: process.env.SENTRY_DSN,
+        tracesSampleRate: 1.0,
+        sendDefaultPii: false,
+        serverName: process.env.OTEL_SERVICE_NAME,
+      });
+      if (!Sentry.isInitialized()) throw new Error('Sentry.init() did not initialise a client');
+      peerFlush = () => Sentry.flush(30_000);
+      return (server) => {
+        Sentry.wrapMcpServerWithSentry(server);
+      };
+    }
     default:
       throw new Error(`unknown BENCH_VARIANT ${variant}`);
   }
@@ -96,6 +116,8 @@ let telemetry;
 let profiler;
 let patched;
 let peerSdk;
+/** A peer that exports on its own (not through an OpenTelemetry SDK of ours) and how to flush it. */
+let peerFlush;
 /** How tools are registered: `registerTool`, or the deprecated `tool()` that the shinzo peer wraps. */
 let registration = 'registerTool';
 
@@ -172,6 +194,7 @@ process.on('message', async (message) => {
   } else if (message.type === 'flush') {
     await telemetry?.flush();
     await peerSdk?.shutdown().catch(() => undefined);
+    await peerFlush?.().catch(() => undefined);
     process.send({ type: 'flushed', dropped: await dropped(), patched });
   } else if (message.type === 'profile-start') {
     // The same V8 sampling profiler as --cpu-prof, started and stopped around the measured window only.

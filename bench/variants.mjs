@@ -21,6 +21,8 @@ export const VARIANTS = [
     peer: '@arizeai/openinference-instrumentation-mcp',
   },
   { id: 'shinzo', label: 'peer: @shinzolabs/instrumentation-mcp', tenants: 1, peer: '@shinzolabs/instrumentation-mcp' },
+  // Sentry's MCP server wrapper, exporting Sentry envelopes (not OTLP) to the sink.
+  { id: 'sentry', label: 'peer: @sentry/node wrapMcpServerWithSentry', peer: '@sentry/node', tenants: 1 },
   // The plain server with the OpenTelemetry SDK registered and its AsyncLocalStorage switched on, nothing
   // instrumented: what context propagation alone costs every request.
   {
