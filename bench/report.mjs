@@ -14,52 +14,145 @@ const signed = (value, digits = 1) =>
 const mb = (bytes) => (Number.isFinite(bytes) ? (bytes / 2 ** 20).toFixed(0) : '—');
 const percent = (value) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)} %` : '—');
 
+/** The q-quantile (0..1) of the finite values, interpolated between order statistics. */
+export function quantile(values, q) {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const at = q * (sorted.length - 1);
+  const low = Math.floor(at);
+  return sorted[low] + (sorted[Math.min(low + 1, sorted.length - 1)] - sorted[low]) * (at - low);
+}
+
+/** The ratios a variant's windows got against the mean of the two baseline windows around each (1 for a baseline). */
+export function roundRatios(rounds, key) {
+  return (rounds ?? []).map((r) => (r.baseline ? r[key] / ((r.baseline[0][key] + r.baseline[1][key]) / 2) : 1));
+}
+
+/** Median and spread over rounds of one ratio: interquartile range and extremes. */
+export function ratioStats(rounds, key) {
+  const values = roundRatios(rounds, key);
+  return {
+    median: quantile(values, 0.5),
+    q1: quantile(values, 0.25),
+    q3: quantile(values, 0.75),
+    min: quantile(values, 0),
+    max: quantile(values, 1),
+  };
+}
+
+// The per-window figures each ratio is taken of, by the name of its ratio.
+const RATIO_KEYS = { throughput: 'throughput', cpu: 'cpuPerRequest', p50: 'p50', p99: 'p99' };
+
+/** A tool's ratios with their spread: as stored by bench/run.mjs, or recomputed from its rounds (older results). */
+function ratiosOf(t) {
+  return Object.fromEntries(
+    Object.entries(RATIO_KEYS).map(([name, key]) => [
+      name,
+      t.ratios?.[name] ?? (t.rounds?.[0]?.[key] !== undefined ? ratioStats(t.rounds, key) : { median: NaN }),
+    ]),
+  );
+}
+
+/** A ratio cell: the median over rounds, then the interquartile range over rounds. */
+function ratioCell(stats, isBaseline) {
+  if (isBaseline || !Number.isFinite(stats?.q1)) return ratio(stats?.median);
+  return `${ratio(stats.median)} (${stats.q1.toFixed(3)}–${stats.q3.toFixed(3)})`;
+}
+
+/**
+ * The run's noise floor: the peers that record nothing per request (no span, no log record reached the sink) cost
+ * next to nothing, so their deviation from 1.00x is what the harness cannot resolve. The largest deviation over
+ * those peers and the tools, in throughput and in CPU per request; undefined when no such peer ran.
+ */
+export function noiseFloor(http) {
+  const peers = (http?.variants ?? []).filter(
+    (v) =>
+      v.peer &&
+      !v.failure &&
+      v.telemetry &&
+      v.telemetry.spansPerRequest === 0 &&
+      v.telemetry.serverSpansPerRequest === 0 &&
+      v.telemetry.logRecordsPerRequest === 0,
+  );
+  const cases = peers.flatMap((v) =>
+    Object.entries(v.tools ?? {}).map(([tool, t]) => {
+      const ratios = ratiosOf(t);
+      return { id: v.id, tool, throughput: ratios.throughput.median, cpu: ratios.cpu.median };
+    }),
+  );
+  if (cases.length === 0) return undefined;
+  const worst = (key) => Math.max(...cases.map((c) => Math.abs(c[key] - 1)).filter((d) => Number.isFinite(d)));
+  return { peers: peers.map((v) => v.id), cases, throughput: worst('throughput'), cpu: worst('cpu') };
+}
+
+function noiseFloorLine(http) {
+  const floor = noiseFloor(http);
+  if (!floor) {
+    return (
+      '**Noise floor this run: not stated**: no peer that records nothing per request ran (traceloop and arize ' +
+      'record nothing in this set-up), so nothing here says how large a difference this run can resolve.'
+    );
+  }
+  const pct = (value) => (Number.isFinite(value) ? `±${(value * 100).toFixed(1)}%` : '±—');
+  const detail = floor.cases
+    .map((c) => `${c.id} \`${c.tool}\` ${ratio(c.throughput)} throughput, ${ratio(c.cpu)} CPU`)
+    .join('; ');
+  return (
+    `**Noise floor this run: ${pct(floor.throughput)} throughput, ${pct(floor.cpu)} CPU**: the largest deviation ` +
+    `from 1.00x of the peers that record nothing per request (${detail}). They still patch the SDK and some ` +
+    'register an OpenTelemetry SDK, so this bounds the noise from above; a difference smaller than it is not ' +
+    'resolved by this run.'
+  );
+}
+
 function table(header, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
 function httpTable(http, tool) {
+  const header = [
+    'variant',
+    'req/s',
+    'throughput × plain',
+    'CPU × plain',
+    'p50 ms',
+    'p50 × plain',
+    'p99 ms',
+    'p99 × plain',
+    'server CPU µs/req',
+    'added µs/req',
+    'RSS MiB',
+    'SERVER spans / all spans / log records per req',
+    'other load, cores',
+  ];
   const rows = http.variants.flatMap((v) => {
     if (v.failure)
-      return tool === http.plan.tools[0] ? [[v.label, 'did not run', '', '', '', '', '', '', '', '', '']] : [];
+      return tool === http.plan.tools[0] ? [[v.label, 'did not run', ...header.slice(2).map(() => '')]] : [];
     const t = v.tools[tool];
     if (!t) return [];
     const spans = v.telemetry.serverSpansPerRequest;
+    const ratios = ratiosOf(t);
+    const isBaseline = v.id === v.baseline;
     return [
       [
         v.label,
         fixed(t.throughput, 0),
-        ratio(t.throughputRatio),
+        ratioCell(ratios.throughput, isBaseline),
+        ratioCell(ratios.cpu, isBaseline),
         fixed(t.p50, 2),
-        ratio(t.p50Ratio),
+        ratioCell(ratios.p50, isBaseline),
         fixed(t.p99, 2),
-        ratio(t.p99Ratio),
+        ratioCell(ratios.p99, isBaseline),
         fixed(t.cpuPerRequest, 0),
-        v.id === v.baseline ? '' : signed(t.addedCpuPerRequest, 0),
+        isBaseline ? '' : signed(t.addedCpuPerRequest, 0),
         mb(t.rss),
         `${fixed(spans, 2)} / ${fixed(v.telemetry.spansPerRequest, 2)} / ${fixed(v.telemetry.logRecordsPerRequest, 2)}`,
         fixed(t.foreignCores, 2),
       ],
     ];
   });
-  return table(
-    [
-      'variant',
-      'req/s',
-      'throughput × plain',
-      'p50 ms',
-      'p50 × plain',
-      'p99 ms',
-      'p99 × plain',
-      'server CPU µs/req',
-      'added µs/req',
-      'RSS MiB',
-      'SERVER spans / all spans / log records per req',
-      'other load, cores',
-    ],
-    rows,
-  );
+  return table(header, rows);
 }
 
 function cpuTable(micro) {
@@ -226,11 +319,16 @@ export function renderReport(results) {
     out.push(
       `${plan.rounds} rounds; in each, every variant gets a ${plan.seconds} s window (after a ${plan.preloadSeconds} s ` +
         `preload) between two windows of its baseline, and its ratios and added CPU are taken against the mean of ` +
-        `those two; medians over rounds. ${plan.connections} connections, a ${plan.warmupSeconds} s warm-up per ` +
+        `those two; medians over rounds, each ratio followed by its interquartile range over rounds in brackets. ` +
+        `CPU × plain is server CPU per request against the baseline's, which scheduling noise moves far less than ` +
+        `throughput. ${plan.connections} connections, a ${plan.warmupSeconds} s warm-up per ` +
         `variant and tool. \`work\` does ${results.http.workIterations.toLocaleString('en-US')} iterations (about 1 ms ` +
-        `of CPU). Spans and log records are what the OTLP sink received, per request served. ` +
+        `of CPU). Spans and log records are what the OTLP sink received, per request served; for Sentry, what its ` +
+        `envelope endpoint received: each transaction is one span plus its child spans, and its SERVER spans are ` +
+        `the \`mcp.server\` transactions. ` +
         `${results.http.retries ?? 0} windows were measured again because other processes were busy.`,
     );
+    out.push(noiseFloorLine(results.http));
     for (const tool of plan.tools) {
       out.push(`#### \`${tool}\``);
       out.push(httpTable(results.http, tool));

@@ -1,5 +1,5 @@
 // The benchmark: mcp-observatory's overhead against the plain SDK server and against peer instrumentations, in one
-// run. `npm run bench` (about 10 minutes) or `npm run bench -- --quick` (about a minute and a half); run
+// run. `npm run bench` (about 20 minutes) or `npm run bench -- --quick` (about two minutes); run
 // `npm run build` first. Writes bench/results/<date>.json and, for a full run, the results section of BENCHMARKS.md.
 //
 //   1. In-process micro-benchmarks (bench/micro.mjs), each mode in a fresh process, on this Node and the cached Node 24.
@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { ask, serverEnv, start } from './child.mjs';
 import { importCost } from './import.mjs';
 import { load } from './load.mjs';
-import { renderReport, updateDoc } from './report.mjs';
+import { noiseFloor, ratioStats, renderReport, updateDoc } from './report.mjs';
 import { TOOLS, VARIANTS, calibrateWork } from './variants.mjs';
 
 const run = promisify(execFile);
@@ -27,9 +27,12 @@ const argv = process.argv.slice(2);
 const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
 const quick = argv.includes('--quick');
 const only = option('--only', 'all');
+// A full run resolves differences of a few percent: seven bracketed rounds of 2.5 s windows, whose medians and
+// interquartile ranges the report gives, and whose noise floor the peers that record nothing state. With the variants
+// it has, a round is about 42 windows of 3 s (preload included): some 15 minutes of HTTP load, 19 or so in all.
 const plan = {
-  rounds: Number(option('--rounds', quick ? 3 : 5)),
-  seconds: Number(option('--seconds', quick ? 1 : 2)),
+  rounds: Number(option('--rounds', quick ? 3 : 7)),
+  seconds: Number(option('--seconds', quick ? 1 : 2.5)),
   // A server process needs a few seconds of load before V8 has optimised its hot path; after sitting idle while the
   // others ran, it needs a moment again (idle-time GC and bytecode flushing), hence a preload before every window.
   warmupSeconds: 2,
@@ -285,7 +288,12 @@ async function http() {
       const rounds = samples[variant.id][tool];
       // Against the mean of the two baseline windows around each window; a baseline is 1 by definition.
       const around = (r, key) => (r.baseline ? (r.baseline[0][key] + r.baseline[1][key]) / 2 : r[key]);
-      const ratio = (key) => median(rounds.map((r) => r[key] / around(r, key)));
+      const ratios = {
+        throughput: ratioStats(rounds, 'throughput'),
+        cpu: ratioStats(rounds, 'cpuPerRequest'),
+        p50: ratioStats(rounds, 'p50'),
+        p99: ratioStats(rounds, 'p99'),
+      };
       entry.tools[tool] = {
         rounds,
         throughput: median(rounds.map((r) => r.throughput)),
@@ -294,9 +302,12 @@ async function http() {
         cpuPerRequest: median(rounds.map((r) => r.cpuPerRequest)),
         addedCpuPerRequest: median(rounds.map((r) => r.cpuPerRequest - around(r, 'cpuPerRequest'))),
         foreignCores: median(rounds.map((r) => r.foreignCores)),
-        throughputRatio: ratio('throughput'),
-        p50Ratio: ratio('p50'),
-        p99Ratio: ratio('p99'),
+        throughputRatio: ratios.throughput.median,
+        cpuRatio: ratios.cpu.median,
+        p50Ratio: ratios.p50.median,
+        p99Ratio: ratios.p99.median,
+        // Each ratio's median, interquartile range and extremes over rounds.
+        ratios,
         rss: Math.max(...rounds.map((r) => r.rss)),
         bad: rounds.reduce((sum, r) => sum + r.bad + r.errors + r.non2xx + r.timeouts, 0),
         firstBad: rounds.find((r) => r.firstBad)?.firstBad,
@@ -304,7 +315,8 @@ async function http() {
     }
     results.push(entry);
   }
-  return { plan, workIterations, retries, variants: results };
+  const http = { plan, workIterations, retries, variants: results };
+  return { ...http, noiseFloor: noiseFloor(http) ?? null };
 }
 
 async function machine() {
