@@ -1,8 +1,8 @@
 import { OTHER, SPEC_NOTIFICATIONS } from './contract.js';
-import type { ServerView } from './recorder.js';
+import type { Recorder, ServerView } from './recorder.js';
 import { recorderFor } from './recorders.js';
 import { adapterOf } from './sdk/index.js';
-import type { Dispatch, Handler, McpRequest } from './sdk/index.js';
+import type { Dispatch, Handler, McpRequest, SdkAdapter } from './sdk/index.js';
 import type { InstrumentableServer, InstrumentHandle, InstrumentOptions } from './types.js';
 
 const HANDLE = Symbol.for('mcp-observatory.handle');
@@ -35,8 +35,8 @@ export function instrument(
     );
   }
   const { sdk, dispatch } = found;
-  const existing = (dispatch as { [HANDLE]?: InstrumentHandle })[HANDLE];
-  if (existing) return existing;
+  const existing = (dispatch as { [HANDLE]?: Instrumented })[HANDLE];
+  if (existing?.active) return existing;
 
   sdk.prepare?.(server);
   const view: ServerView = {
@@ -47,49 +47,108 @@ export function instrument(
   };
   const recorder = recorderFor(options);
   recorder.serving(sdk);
-  let initializedVersion: string | undefined;
-  let sessionChecked = false;
-  let endSession: (() => void) | undefined;
+  const instrumented = new Instrumented(sdk, dispatch, view, recorder);
+  Object.defineProperty(dispatch, HANDLE, { configurable: true, value: instrumented });
+  // The patches are shared by every server (a server built per request pays for five assignments, not for closures).
+  dispatch._onrequest = onRequest;
+  dispatch._onnotification = onNotification;
+  dispatch._onerror = onError;
+  dispatch._onclose = onClose;
+  dispatch[sdk.outgoingRequest.method] = onOutgoingRequest;
+  return instrumented;
+}
 
+/** The dispatch methods the instrumentation patches, besides the SDK line's outgoing request method. */
+const PATCHED = ['_onrequest', '_onnotification', '_onerror', '_onclose'] as const;
+
+/** One instrumented server: its state, what its patched methods did before, and the handle that undoes it all. */
+class Instrumented implements InstrumentHandle {
+  readonly handlers: Map<string, Handler>;
+  readonly outgoing: string;
+  /** What each patched method did before us: the SDK's, or another library's own patch on this instance. */
+  readonly onrequest: Dispatch['_onrequest'];
+  readonly onnotification: Dispatch['_onnotification'];
+  readonly onerror: Dispatch['_onerror'];
+  readonly onclose: Dispatch['_onclose'];
+  readonly send: (this: Dispatch, ...args: unknown[]) => Promise<unknown>;
+  /** The instance's own properties that the patches replaced (usually none: the SDK's methods are on its prototype). */
+  private readonly own: [name: string, descriptor: PropertyDescriptor][] = [];
+  /** False once uninstrumented: a patch someone kept a reference to then only calls what it replaced. */
+  active = true;
+  initializedVersion: string | undefined;
+  sessionChecked = false;
+  endSession: (() => void) | undefined;
   // The kind of the connection's transport, decided once per transport rather than per request.
-  let kindOf: object | undefined;
-  let kind = 'unknown';
-  const transport = () => {
-    const current = dispatch.transport;
-    if (current !== kindOf) {
-      kindOf = current;
-      kind = sdk.transportKind(current);
+  private kindOf: object | undefined;
+  private kind = 'unknown';
+
+  constructor(
+    readonly sdk: SdkAdapter,
+    readonly dispatch: Dispatch,
+    readonly view: ServerView,
+    readonly recorder: Recorder,
+  ) {
+    this.handlers = dispatch._requestHandlers;
+    this.outgoing = sdk.outgoingRequest.method;
+    this.onrequest = dispatch._onrequest;
+    this.onnotification = dispatch._onnotification;
+    this.onerror = dispatch._onerror;
+    this.onclose = dispatch._onclose;
+    this.send = dispatch[this.outgoing] as Instrumented['send'];
+    for (const name of [...PATCHED, this.outgoing]) {
+      if (Object.prototype.hasOwnProperty.call(dispatch, name)) {
+        this.own.push([name, Object.getOwnPropertyDescriptor(dispatch, name)!]);
+      }
     }
-    return kind;
-  };
-  const version = (context: unknown) => sdk.protocolVersion(dispatch, context) ?? initializedVersion;
+  }
+
+  transport(): string {
+    const current = this.dispatch.transport;
+    if (current !== this.kindOf) {
+      this.kindOf = current;
+      this.kind = this.sdk.transportKind(current);
+    }
+    return this.kind;
+  }
+
+  version(context: unknown): string | undefined {
+    return this.sdk.protocolVersion(this.dispatch, context) ?? this.initializedVersion;
+  }
 
   // A connection has a session when its revision has one: stdio and in-process connections, and HTTP requests that
   // carry a session id (2025-era stateful HTTP). Stateless HTTP (2025 stateless, every 2026-07-28 request) has none.
-  const afterFirstRequest = (request: McpRequest, result: unknown, context: unknown) => {
+  afterFirstRequest(request: McpRequest, result: unknown, context: unknown): void {
     try {
       if (request.method === 'initialize') {
         const negotiated = (result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-        if (typeof negotiated === 'string') initializedVersion = negotiated;
+        if (typeof negotiated === 'string') this.initializedVersion = negotiated;
       }
-      if (sessionChecked) return;
+      if (this.sessionChecked) return;
       // The server/discover probe of a 2026-07-28 stdio client is answered by a throwaway server: not a session.
       if (request.method === 'server/discover') return;
-      sessionChecked = true;
-      const connection = transport();
-      if (connection !== 'tcp' || sdk.sessionId(context) !== undefined)
-        endSession = recorder.sessionStarted(connection);
+      this.sessionChecked = true;
+      const connection = this.transport();
+      if (connection !== 'tcp' || this.sdk.sessionId(context) !== undefined) {
+        this.endSession = this.recorder.sessionStarted(connection);
+      }
     } catch {
-      recorder.dropped('metric', 'record_failed');
+      this.recorder.dropped('metric', 'record_failed');
     }
-  };
+  }
 
-  const wrap = (handler: Wrapped): Wrapped => {
-    if (handler[ORIGINAL]) return handler;
+  // A handler is wrapped the first time a request for it arrives, whenever it was registered: a server built per
+  // request pays only for the method it serves, not for every handler it has (measured in bench/factory.mjs).
+  wrapFor(method: string): void {
+    const handler = this.handlers.get(method) as Wrapped | undefined;
+    if (handler && !handler[ORIGINAL]) this.handlers.set(method, this.wrap(handler));
+  }
+
+  private wrap(handler: Wrapped): Wrapped {
+    const recorder = this.recorder;
     const instrumented: Wrapped = (request, context) => {
       let operation;
       try {
-        operation = recorder.begin(request, context, view, transport(), version(context));
+        operation = recorder.begin(request, context, this.view, this.transport(), this.version(context));
       } catch {
         recorder.dropped('metric', 'record_failed');
         return handler(request, context);
@@ -104,7 +163,7 @@ export function instrument(
       return Promise.resolve(pending).then(
         (result) => {
           operation.end(result);
-          if (!sessionChecked || request.method === 'initialize') afterFirstRequest(request, result, context);
+          if (!this.sessionChecked || request.method === 'initialize') this.afterFirstRequest(request, result, context);
           return result;
         },
         (error: unknown) => {
@@ -115,110 +174,105 @@ export function instrument(
     };
     instrumented[ORIGINAL] = handler;
     return instrumented;
-  };
+  }
 
-  // A handler is wrapped the first time a request for it arrives, whenever it was registered: a server built per
-  // request pays only for the method it serves, not for every handler it has (measured in bench/factory.mjs).
-  const handlers = dispatch._requestHandlers;
-  const wrapFor = (method: string) => {
-    const handler = handlers.get(method) as Wrapped | undefined;
-    if (handler && !handler[ORIGINAL]) handlers.set(method, wrap(handler));
-  };
+  uninstrument(): void {
+    if (!this.active) return;
+    this.active = false;
+    const dispatch = this.dispatch;
+    for (const name of [...PATCHED, this.outgoing]) delete (dispatch as Record<string, unknown>)[name];
+    for (const [name, descriptor] of this.own) Object.defineProperty(dispatch, name, descriptor);
+    for (const [method, handler] of this.handlers) {
+      const original = (handler as Wrapped)[ORIGINAL];
+      if (original) this.handlers.set(method, original);
+    }
+    this.endSession?.();
+    this.endSession = undefined;
+  }
+}
 
-  // What each patched method did before us: the SDK's, or another library's own patch on this instance.
-  const outgoing = sdk.outgoingRequest;
-  const names = ['_onrequest', '_onnotification', '_onerror', '_onclose', outgoing.method] as const;
-  const before = Object.fromEntries(names.map((name) => [name, dispatch[name]])) as Record<
-    string,
-    (this: Dispatch, ...args: unknown[]) => unknown
-  >;
-  const ownBefore = Object.fromEntries(names.map((name) => [name, Object.getOwnPropertyDescriptor(dispatch, name)]));
-  const patches: Record<string, (this: Dispatch, ...args: never[]) => unknown> = {
-    _onrequest(this: Dispatch, request: McpRequest, extra: unknown) {
-      // The SDK's dispatch runs exactly once whatever happens in ours, and what it throws is thrown as before.
-      let called = false;
-      let thrown: { error: unknown } | undefined;
-      const original = () => {
-        called = true;
-        try {
-          before['_onrequest']!.call(this, request, extra);
-        } catch (error) {
-          thrown = { error };
-        }
-      };
-      let code: number | undefined;
-      try {
-        wrapFor(request.method);
-        code = sdk.dispatch(this, request, extra, original);
-        if (code !== undefined) recorder.rejected(request, extra, view, transport(), version(extra), code);
-      } catch {
-        recorder.dropped('metric', 'record_failed');
-      }
-      if (!called) original();
-      if (thrown) throw thrown.error;
-    },
-    _onnotification(this: Dispatch, notification: { method: string }, extra: unknown) {
-      try {
-        const method = notification.method;
-        const known = SPEC_NOTIFICATIONS.includes(method) || this._notificationHandlers.has(method);
-        recorder.notification(known ? method : OTHER);
-      } catch {
-        recorder.dropped('metric', 'record_failed');
-      }
-      return before['_onnotification']!.call(this, notification, extra);
-    },
-    _onerror(this: Dispatch, error: Error) {
-      try {
-        const kind = transport();
-        recorder.transportError(sdk.transportErrorType(error, kind), kind);
-      } catch {
-        recorder.dropped('metric', 'record_failed');
-      }
-      return before['_onerror']!.call(this, error);
-    },
-    _onclose(this: Dispatch) {
-      try {
-        return before['_onclose']!.call(this);
-      } finally {
-        endSession?.();
-        endSession = undefined;
-        sessionChecked = false;
-      }
-    },
-    [outgoing.method](this: Dispatch, ...args: unknown[]) {
-      const send = before[outgoing.method]!;
-      return recorder.clientRequest(
-        args[outgoing.requestArgument] as McpRequest,
-        transport(),
-        sdk.wireErrorCode,
-        (request) => {
-          const forwarded = [...args];
-          forwarded[outgoing.requestArgument] = request;
-          return send.apply(this, forwarded) as Promise<unknown>;
-        },
-      );
-    },
-  };
-  Object.assign(dispatch, patches);
+function stateOf(dispatch: Dispatch): Instrumented {
+  return (dispatch as unknown as { [HANDLE]: Instrumented })[HANDLE];
+}
 
-  const handle: InstrumentHandle = {
-    uninstrument() {
-      if ((dispatch as { [HANDLE]?: InstrumentHandle })[HANDLE] !== handle) return;
-      for (const [key, descriptor] of Object.entries(ownBefore)) {
-        if (descriptor) Object.defineProperty(dispatch, key, descriptor);
-        else delete (dispatch as Record<string, unknown>)[key];
-      }
-      for (const [method, handler] of handlers) {
-        const original = (handler as Wrapped)[ORIGINAL];
-        if (original) handlers.set(method, original);
-      }
-      endSession?.();
-      endSession = undefined;
-      delete (dispatch as { [HANDLE]?: InstrumentHandle })[HANDLE];
-    },
+function onRequest(this: Dispatch, request: McpRequest, extra: unknown): void {
+  const state = stateOf(this);
+  if (!state.active) return state.onrequest.call(this, request, extra);
+  // The SDK's dispatch runs exactly once whatever happens in ours, and what it throws is thrown as before.
+  let called = false;
+  let thrown: { error: unknown } | undefined;
+  const original = () => {
+    called = true;
+    try {
+      state.onrequest.call(this, request, extra);
+    } catch (error) {
+      thrown = { error };
+    }
   };
-  Object.defineProperty(dispatch, HANDLE, { configurable: true, value: handle });
-  return handle;
+  try {
+    state.wrapFor(request.method);
+    const code = state.sdk.dispatch(this, request, extra, original);
+    if (code !== undefined) {
+      state.recorder.rejected(request, extra, state.view, state.transport(), state.version(extra), code);
+    }
+  } catch {
+    state.recorder.dropped('metric', 'record_failed');
+  }
+  if (!called) original();
+  if (thrown) throw thrown.error;
+}
+
+function onNotification(this: Dispatch, notification: { method: string }, extra: unknown): void {
+  const state = stateOf(this);
+  if (!state.active) return state.onnotification.call(this, notification, extra);
+  try {
+    const method = notification.method;
+    const known = SPEC_NOTIFICATIONS.includes(method) || this._notificationHandlers.has(method);
+    state.recorder.notification(known ? method : OTHER);
+  } catch {
+    state.recorder.dropped('metric', 'record_failed');
+  }
+  return state.onnotification.call(this, notification, extra);
+}
+
+function onError(this: Dispatch, error: Error): void {
+  const state = stateOf(this);
+  if (!state.active) return state.onerror.call(this, error);
+  try {
+    const kind = state.transport();
+    state.recorder.transportError(state.sdk.transportErrorType(error, kind), kind);
+  } catch {
+    state.recorder.dropped('metric', 'record_failed');
+  }
+  return state.onerror.call(this, error);
+}
+
+function onClose(this: Dispatch): void {
+  const state = stateOf(this);
+  if (!state.active) return state.onclose.call(this);
+  try {
+    return state.onclose.call(this);
+  } finally {
+    state.endSession?.();
+    state.endSession = undefined;
+    state.sessionChecked = false;
+  }
+}
+
+function onOutgoingRequest(this: Dispatch, ...args: unknown[]): Promise<unknown> {
+  const state = stateOf(this);
+  if (!state.active) return state.send.apply(this, args);
+  const { requestArgument } = state.sdk.outgoingRequest;
+  return state.recorder.clientRequest(
+    args[requestArgument] as McpRequest,
+    state.transport(),
+    state.sdk.wireErrorCode,
+    (request) => {
+      const forwarded = [...args];
+      forwarded[requestArgument] = request;
+      return state.send.apply(this, forwarded);
+    },
+  );
 }
 
 const DEFAULT_OPTIONS: InstrumentOptions = {};
