@@ -50,16 +50,19 @@ export function instrument(
   const instrumented = new Instrumented(sdk, dispatch, view, recorder);
   Object.defineProperty(dispatch, HANDLE, { configurable: true, value: instrumented });
   // The patches are shared by every server (a server built per request pays for five assignments, not for closures).
-  dispatch._onrequest = onRequest;
-  dispatch._onnotification = onNotification;
-  dispatch._onerror = onError;
-  dispatch._onclose = onClose;
+  Object.assign(dispatch, PATCHES);
   dispatch[sdk.outgoingRequest.method] = onOutgoingRequest;
   return instrumented;
 }
 
 /** The dispatch methods the instrumentation patches, besides the SDK line's outgoing request method. */
-const PATCHED = ['_onrequest', '_onnotification', '_onerror', '_onclose'] as const;
+const PATCHES = {
+  _onrequest: onRequest,
+  _onnotification: onNotification,
+  _onerror: onError,
+  _onclose: onClose,
+};
+const PATCHED = Object.keys(PATCHES);
 
 /** One instrumented server: its state, what its patched methods did before, and the handle that undoes it all. */
 class Instrumented implements InstrumentHandle {

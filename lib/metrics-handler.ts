@@ -50,7 +50,8 @@ async function render(registry: AnyRegistry, openMetrics: boolean): Promise<stri
         if (family instanceof Family && defaultLabels === 0) return family.render(openMetrics);
         const named = metric as unknown as { name: string; type?: string };
         if (openMetrics && named.type === 'counter') {
-          renamed.push([named, named.name]);
+          // A family's name is put back to the catalog's even if an earlier `registry.metrics()` stripped it.
+          renamed.push([named, family instanceof Family ? family.definition.name : named.name]);
           named.name = named.name.replace(/_total$/, '');
         }
         return (registry as unknown as PromClientInternals).getMetricsAsString(metric);

@@ -53,7 +53,7 @@ function valueText(value: number): string {
 }
 
 export abstract class Family<Cell> {
-  /** prom-client renames counters while writing OpenMetrics; `renderMetrics` puts `definition.name` back. */
+  /** prom-client renames counters while writing OpenMetrics; `render` writes `definition.name`, whatever this is. */
   name: string;
   readonly definition: MetricDefinition;
   readonly help: string;
@@ -131,16 +131,10 @@ export interface CounterCell {
   value: number;
 }
 
-/** A monotonic counter. */
-export class CounterFamily extends Family<CounterCell> {
-  readonly type = 'counter';
-
+/** A family whose cells hold one number: counters and gauges. */
+abstract class ValueFamily extends Family<CounterCell> {
   protected create(): CounterCell {
     return { value: 0 };
-  }
-
-  inc(labels?: Record<string, string>, by = 1): void {
-    this.cellOf(labels).value += by;
   }
 
   async get() {
@@ -159,31 +153,21 @@ export class CounterFamily extends Family<CounterCell> {
   }
 }
 
-/** A value that goes up and down. */
-export class GaugeFamily extends Family<CounterCell> {
-  readonly type = 'gauge';
+/** A monotonic counter. */
+export class CounterFamily extends ValueFamily {
+  readonly type = 'counter';
 
-  protected create(): CounterCell {
-    return { value: 0 };
+  inc(labels?: Record<string, string>, by = 1): void {
+    this.cellOf(labels).value += by;
   }
+}
+
+/** A value that goes up and down. */
+export class GaugeFamily extends ValueFamily {
+  readonly type = 'gauge';
 
   set(labels: Record<string, string> | undefined, value: number): void {
     this.cellOf(labels).value = value;
-  }
-
-  async get() {
-    const values: Sample[] = [];
-    for (const { values: labelValues, cell } of this.cells.values()) {
-      values.push({ labels: this.labelsOf(labelValues), value: cell.value });
-    }
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
-  }
-
-  protected renderSamples(lines: string[], sample: string): void {
-    for (const entry of this.cells.values()) {
-      const text = this.textOf(entry);
-      lines.push(`${sample}${text && `{${text}}`} ${valueText(entry.cell.value)}`);
-    }
   }
 }
 
